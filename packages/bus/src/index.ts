@@ -1,0 +1,12 @@
+export { InProcessBus, type InProcessBusOptions } from './in-process-bus.js';
+export { KafkaBus, type KafkaBusOptions } from './kafka-bus.js';
+export { TOPICS } from './topics.js';
+export type {
+  BatchHandler,
+  Bus,
+  BusConsumer,
+  BusProducer,
+  ConsumedBatch,
+  ConsumedMessage,
+  ConsumerOptions,
+} from './types.js';

@@ -1,0 +1,169 @@
+import { DependencyUnavailableError } from '@mesh-trace/errors';
+import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
+import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions } from './types.js';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Partitions for topics this bus creates (ingest topic, dead-letter topic). */
+  partitions?: number;
+  /** How long a produce may wait for acks before ingest answers 503. */
+  produceTimeoutMs?: number;
+  log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+/** A thin wrapper so kafkajs (in maintenance mode) can be replaced without touching services. */
+export class KafkaBus implements Bus {
+  private readonly kafka: Kafka;
+  private readonly opts: KafkaBusOptions;
+  private producerClient: Producer | undefined;
+  private producerConnected = false;
+  private readonly consumers: KafkaConsumer[] = [];
+
+  constructor(opts: KafkaBusOptions) {
+    this.opts = opts;
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5_000 },
+      connectionTimeout: 3_000,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.ensureTopics();
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+    });
+    producer.on(producer.events.CONNECT, () => {
+      this.producerConnected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      this.producerConnected = false;
+    });
+    await producer.connect();
+    this.producerConnected = true;
+    this.producerClient = producer;
+  }
+
+  /** Creates the topics this project uses when missing; idempotent across replicas. */
+  async ensureTopics(topics: string[] = ['mesh-trace.spans.v1', 'mesh-trace.spans.v1.dlq']): Promise<void> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t));
+      if (missing.length) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: this.opts.partitions ?? 3 })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.producerClient?.disconnect();
+    this.producerConnected = false;
+  }
+
+  health(): { ok: boolean; reason?: string } {
+    if (!this.producerClient) return { ok: true };
+    return this.producerConnected ? { ok: true } : { ok: false, reason: 'kafka producer disconnected' };
+  }
+
+  producer(): BusProducer {
+    return {
+      connected: () => this.producerConnected,
+      send: async (topic, records) => {
+        const p = this.producerClient;
+        if (!p) throw new DependencyUnavailableError('kafka');
+        try {
+          await p.send({
+            topic,
+            acks: -1,
+            timeout: this.opts.produceTimeoutMs ?? 10_000,
+            compression: CompressionTypes.GZIP,
+            messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          });
+        } catch (err) {
+          throw new DependencyUnavailableError('kafka', err);
+        }
+      },
+    };
+  }
+
+  consumer(opts: ConsumerOptions): BusConsumer {
+    const c = new KafkaConsumer(this.kafka, opts);
+    this.consumers.push(c);
+    return c;
+  }
+}
+
+class KafkaConsumer implements BusConsumer {
+  private readonly consumer: Consumer;
+  private readonly lagByPartition = new Map<number, number>();
+
+  constructor(
+    kafka: Kafka,
+    private readonly opts: ConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+    });
+  }
+
+  async run(handler: BatchHandler): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        await handler(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: batch.messages.map((m) => ({
+              offset: m.offset,
+              key: m.key,
+              value: m.value,
+              headers: Object.fromEntries(
+                Object.entries(m.headers ?? {}).map(([k, v]) => [k, v === undefined ? '' : String(v)]),
+              ),
+            })),
+          },
+          { heartbeat },
+        );
+        const last = batch.messages[batch.messages.length - 1];
+        if (!last) return;
+        // Commit only after the handler resolved: the rows are stored. Kafka's committed offset is
+        // the next one to read.
+        await this.consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+        ]);
+        this.lagByPartition.set(batch.partition, Math.max(0, Number(batch.offsetLagLow())));
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    // disconnect() waits for the running eachBatch to finish, then leaves the group.
+    await this.consumer.disconnect();
+  }
+
+  lag(): Map<number, number> {
+    return new Map(this.lagByPartition);
+  }
+}

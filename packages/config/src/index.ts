@@ -1,0 +1,4 @@
+export { ConfigError, envBool, envInt, envList, formatConfigError, loadConfig } from './env.js';
+export { onSignals, type Stoppable } from './lifecycle.js';
+export { createLogger, type Logger } from './logger.js';
+export { runMain } from './run-main.js';

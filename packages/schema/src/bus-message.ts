@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import type { Batch } from './batch.js';
+
+/**
+ * What ingest produces to Kafka (topic `mesh-trace.spans.v1`, key = trace_id) and the writer consumes:
+ * one message per trace in a batch, so a trace's data stays in one partition and in order.
+ * Timestamps travel as decimal epoch-nanosecond strings. Fields added later must be optional, so
+ * messages in flight during a rolling deploy still parse.
+ */
+const ns = z.string().regex(/^\d{1,20}$/);
+const attrs = z.record(z.string(), z.unknown());
+
+export const envSchema = z.enum(['live', 'sandbox']);
+export type Env = z.output<typeof envSchema>;
+
+export const traceMessageSchema = z.object({
+  v: z.literal(1),
+  org_id: z.string().min(1),
+  env: envSchema,
+  trace_id: z.string(),
+  received_at: ns,
+  /** Set when the sending key is bound to an agent: it owns every trace it sends. */
+  agent_id: z.string().optional(),
+  traces: z
+    .array(
+      z.object({
+        name: z.string(),
+        service: z.string().optional(),
+        agent_id: z.string().optional(),
+        start_time: ns,
+        attributes: attrs,
+        input: z.unknown().optional(),
+      }),
+    )
+    .default([]),
+  spans: z
+    .array(
+      z.object({
+        span_id: z.string(),
+        parent_span_id: z.string().nullish(),
+        name: z.string(),
+        service: z.string(),
+        kind: z.string(),
+        start_time: ns,
+        end_time: ns,
+        status: z.string(),
+        status_message: z.string().optional(),
+        attributes: attrs,
+        resource: attrs,
+        events: z.array(z.object({ name: z.string(), time: ns, attributes: attrs })).default([]),
+      }),
+    )
+    .default([]),
+  events: z
+    .array(
+      z.object({
+        span_id: z.string().nullish(),
+        type: z.string(),
+        timestamp: ns,
+        data: z.unknown().optional(),
+      }),
+    )
+    .default([]),
+});
+
+export type TraceMessage = z.output<typeof traceMessageSchema>;
+
+export interface Tenant {
+  org_id: string;
+  env: Env;
+  agent_id?: string | undefined;
+}
+
+export interface BusRecord {
+  key: string;
+  value: Buffer;
+}
+
+/** Splits a validated batch into one message per trace id. */
+export function encodeTraceMessages(batch: Batch, tenant: Tenant, receivedAtNs: bigint): BusRecord[] {
+  const byTrace = new Map<string, TraceMessage>();
+  const get = (traceId: string): TraceMessage => {
+    let m = byTrace.get(traceId);
+    if (!m) {
+      m = {
+        v: 1,
+        org_id: tenant.org_id,
+        env: tenant.env,
+        trace_id: traceId,
+        received_at: receivedAtNs.toString(),
+        ...(tenant.agent_id ? { agent_id: tenant.agent_id } : {}),
+        traces: [],
+        spans: [],
+        events: [],
+      };
+      byTrace.set(traceId, m);
+    }
+    return m;
+  };
+  for (const t of batch.traces) {
+    get(t.trace_id).traces.push({
+      name: t.name,
+      service: t.service,
+      agent_id: tenant.agent_id ?? t.agent_id,
+      start_time: t.start_time.toString(),
+      attributes: t.attributes,
+      input: t.input,
+    });
+  }
+  for (const s of batch.spans) {
+    get(s.trace_id).spans.push({
+      span_id: s.span_id,
+      parent_span_id: s.parent_span_id ?? null,
+      name: s.name,
+      service: s.service,
+      kind: s.kind,
+      start_time: s.start_time.toString(),
+      end_time: s.end_time.toString(),
+      status: s.status,
+      status_message: s.status_message,
+      attributes: s.attributes,
+      resource: s.resource,
+      events: s.events.map((e) => ({ name: e.name, time: e.time.toString(), attributes: e.attributes })),
+    });
+  }
+  for (const e of batch.events) {
+    get(e.trace_id).events.push({
+      span_id: e.span_id ?? null,
+      type: e.type,
+      timestamp: e.timestamp.toString(),
+      data: e.data,
+    });
+  }
+  return [...byTrace.values()].map((m) => ({ key: m.trace_id, value: Buffer.from(JSON.stringify(m)) }));
+}
+
+export type DecodeResult = { ok: true; message: TraceMessage } | { ok: false; reason: string };
+
+export function decodeTraceMessage(value: Buffer | null): DecodeResult {
+  if (!value) return { ok: false, reason: 'empty_value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'invalid_json' };
+  }
+  const res = traceMessageSchema.safeParse(json);
+  if (!res.success) return { ok: false, reason: `schema: ${res.error.issues[0]?.message ?? 'invalid'}` };
+  return { ok: true, message: res.data };
+}

@@ -1,0 +1,5 @@
+export * from './batch.js';
+export * from './bus-message.js';
+export * from './ids.js';
+export * from './time.js';
+export * from './zod-details.js';

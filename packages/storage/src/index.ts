@@ -1,0 +1,6 @@
+export * as apiKeys from './api-keys.js';
+export { type ClickHouseClient, type ClickHouseOptions, createClickHouse } from './client.js';
+export { type InsertOptions, insertRows } from './insert.js';
+export { type MigrateOptions, migrate } from './migrate.js';
+export { emptyRows, messageToRows, type SpanRow, stringifyAttributes, type TableRows } from './rows.js';
+export { getTrace, type SpanView, type TraceDetail } from './trace-reader.js';

@@ -1,0 +1,112 @@
+import { formatClickHouseNs, type TraceMessage } from '@mesh-trace/schema';
+
+export interface SpanRow {
+  org_id: string;
+  env: string;
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  service: string;
+  name: string;
+  kind: string;
+  start_time: string;
+  end_time: string;
+  duration_ns: string;
+  status: string;
+  status_message: string;
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  events: string;
+}
+
+export interface TraceRow {
+  org_id: string;
+  env: string;
+  trace_id: string;
+  name: string;
+  service: string;
+  agent_id: string;
+  start_time: string;
+  attributes: Record<string, string>;
+  input: string;
+  ingested_at: string;
+}
+
+export interface EventRow {
+  org_id: string;
+  env: string;
+  trace_id: string;
+  span_id: string;
+  type: string;
+  timestamp: string;
+  data: string;
+}
+
+export interface TableRows {
+  spans_v1: SpanRow[];
+  traces_v1: TraceRow[];
+  agent_events_v1: EventRow[];
+}
+
+/** Map(String, String) holds every attribute value as text; arrays as JSON. */
+export function stringifyAttributes(attrs: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}
+
+const ch = (ns: string) => formatClickHouseNs(BigInt(ns));
+const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
+
+export function messageToRows(m: TraceMessage, into: TableRows): void {
+  const tenant = { org_id: m.org_id, env: m.env, trace_id: m.trace_id };
+  for (const s of m.spans) {
+    into.spans_v1.push({
+      ...tenant,
+      span_id: s.span_id,
+      parent_span_id: s.parent_span_id ?? '',
+      service: s.service,
+      name: s.name,
+      kind: s.kind,
+      start_time: ch(s.start_time),
+      end_time: ch(s.end_time),
+      duration_ns: (BigInt(s.end_time) - BigInt(s.start_time)).toString(),
+      status: s.status,
+      status_message: s.status_message ?? '',
+      attributes: stringifyAttributes(s.attributes),
+      resource: stringifyAttributes(s.resource),
+      events: JSON.stringify(
+        s.events.map((e) => ({
+          name: e.name,
+          time_ns: e.time,
+          attributes: stringifyAttributes(e.attributes),
+        })),
+      ),
+    });
+  }
+  for (const t of m.traces) {
+    into.traces_v1.push({
+      ...tenant,
+      name: t.name,
+      service: t.service ?? '',
+      agent_id: m.agent_id ?? t.agent_id ?? '',
+      start_time: ch(t.start_time),
+      attributes: stringifyAttributes(t.attributes),
+      input: json(t.input),
+      ingested_at: ch(m.received_at),
+    });
+  }
+  for (const e of m.events) {
+    into.agent_events_v1.push({
+      ...tenant,
+      span_id: e.span_id ?? '',
+      type: e.type,
+      timestamp: ch(e.timestamp),
+      data: json(e.data),
+    });
+  }
+}
+
+export function emptyRows(): TableRows {
+  return { spans_v1: [], traces_v1: [], agent_events_v1: [] };
+}

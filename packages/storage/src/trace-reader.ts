@@ -1,0 +1,172 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { formatIsoNs, parseClickHouseNs } from '@mesh-trace/schema';
+
+export interface SpanView {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  service: string;
+  kind: string;
+  start_time: string;
+  end_time: string;
+  duration_ms: number;
+  status: string;
+  status_message: string;
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  events: { name: string; time: string; attributes: Record<string, string> }[];
+}
+
+export interface TraceDetail {
+  trace_id: string;
+  name: string;
+  root_service: string;
+  services: string[];
+  start_time: string;
+  end_time: string;
+  duration_ms: number;
+  span_count: number;
+  error_count: number;
+  status: string;
+  agent_id: string | null;
+  attributes: Record<string, string>;
+  input: unknown;
+  spans: SpanView[];
+  events: { span_id: string | null; type: string; timestamp: string; data: unknown }[];
+}
+
+interface Scope {
+  org_id: string;
+  env: string;
+  trace_id: string;
+  signal?: AbortSignal;
+}
+
+async function rows<T>(
+  ch: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<T[]> {
+  const rs = await ch.query({ query, query_params: params, format: 'JSONEachRow', abort_signal: signal });
+  return rs.json<T>();
+}
+
+const msBetween = (a: bigint, b: bigint) => Number(b - a) / 1e6;
+const parseJson = (s: string): unknown => (s === '' ? null : JSON.parse(s));
+
+/** One trace by id, or null when this org/env has none. Reads the trace index first: no scan. */
+export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<TraceDetail | null> {
+  const params = { org: scope.org_id, env: scope.env, tid: scope.trace_id };
+  const [range] = await rows<{ n: string; s: string; e: string }>(
+    ch,
+    `SELECT count() AS n, toString(min(start_min)) AS s, toString(max(end_max)) AS e
+       FROM trace_index_v1 WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
+    params,
+    scope.signal,
+  );
+  if (!range || range.n === '0') return null;
+  const ranged = { ...params, from: range.s, to: range.e };
+  const [spanRows, traceRows, eventRows] = await Promise.all([
+    rows<{
+      span_id: string;
+      parent_span_id: string;
+      name: string;
+      service: string;
+      kind: string;
+      start_time: string;
+      end_time: string;
+      status: string;
+      status_message: string;
+      attributes: Record<string, string>;
+      resource: Record<string, string>;
+      events: string;
+    }>(
+      ch,
+      `SELECT span_id, parent_span_id, name, service, kind, toString(start_time) AS start_time,
+              toString(end_time) AS end_time, status, status_message, attributes, resource, events
+         FROM spans_v1
+        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
+          AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
+        ORDER BY start_time, span_id
+        LIMIT 1 BY span_id`,
+      ranged,
+      scope.signal,
+    ),
+    rows<{
+      name: string;
+      service: string;
+      agent_id: string;
+      start_time: string;
+      attributes: Record<string, string>;
+      input: string;
+    }>(
+      ch,
+      `SELECT name, service, agent_id, toString(start_time) AS start_time, attributes, input
+         FROM traces_v1 FINAL
+        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
+      params,
+      scope.signal,
+    ),
+    rows<{ span_id: string; type: string; timestamp: string; data: string }>(
+      ch,
+      `SELECT span_id, type, toString(timestamp) AS timestamp, data FROM agent_events_v1
+        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
+        ORDER BY timestamp`,
+      params,
+      scope.signal,
+    ),
+  ]);
+
+  const spans: SpanView[] = spanRows.map((r) => {
+    const s = parseClickHouseNs(r.start_time);
+    const e = parseClickHouseNs(r.end_time);
+    return {
+      trace_id: scope.trace_id,
+      span_id: r.span_id,
+      parent_span_id: r.parent_span_id || null,
+      name: r.name,
+      service: r.service,
+      kind: r.kind,
+      start_time: formatIsoNs(s),
+      end_time: formatIsoNs(e),
+      duration_ms: msBetween(s, e),
+      status: r.status,
+      status_message: r.status_message,
+      attributes: r.attributes,
+      resource: r.resource,
+      events: (
+        JSON.parse(r.events) as { name: string; time_ns: string; attributes: Record<string, string> }[]
+      ).map((ev) => ({ name: ev.name, time: formatIsoNs(BigInt(ev.time_ns)), attributes: ev.attributes })),
+    };
+  });
+  const trace = traceRows[0];
+  const ids = new Set(spans.map((s) => s.span_id));
+  const root = spans.find((s) => s.parent_span_id === null || !ids.has(s.parent_span_id));
+  const start = parseClickHouseNs(range.s);
+  const end = parseClickHouseNs(range.e);
+  const errorCount = spans.filter((s) => s.status === 'error').length;
+  return {
+    trace_id: scope.trace_id,
+    name: trace?.name || root?.name || '',
+    root_service: root?.service || trace?.service || '',
+    services: [...new Set(spans.map((s) => s.service))].sort(),
+    start_time: formatIsoNs(start),
+    end_time: formatIsoNs(end),
+    duration_ms: msBetween(start, end),
+    span_count: spans.length,
+    error_count: errorCount,
+    status: errorCount > 0 ? 'error' : spans.some((s) => s.status === 'ok') ? 'ok' : 'unset',
+    agent_id: trace?.agent_id || null,
+    attributes: trace?.attributes ?? {},
+    input: trace ? parseJson(trace.input) : null,
+    spans,
+    events: eventRows.map((e) => ({
+      span_id: e.span_id || null,
+      type: e.type,
+      timestamp: formatIsoNs(parseClickHouseNs(e.timestamp)),
+      data: parseJson(e.data),
+    })),
+  };
+}

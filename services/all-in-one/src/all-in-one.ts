@@ -1,0 +1,99 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
+import { InProcessBus, TOPICS } from '@mesh-trace/bus';
+import type { Logger } from '@mesh-trace/config';
+import { startEmbeddedClickHouse } from '@mesh-trace/embedded-clickhouse';
+import { Registry } from '@mesh-trace/http';
+import { ingestMetrics, startIngest } from '@mesh-trace/ingest';
+import { startQuery } from '@mesh-trace/query';
+import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { startWriter } from '@mesh-trace/writer';
+import type { AllInOneConfig } from './config.js';
+import { ensureDevAdminKey } from './dev-admin-key.js';
+
+export interface AllInOneHandle {
+  queryUrl: string;
+  ingestUrl: string;
+  clickhouseUrl: string;
+  adminKey: string;
+  adminKeyCreated: boolean;
+  stop(): Promise<void>;
+  health(): { ok: boolean };
+}
+
+/**
+ * Ingest, writer and query in one process, wired to an in-process queue and rate-limit store and
+ * to the embedded ClickHouse: the same code paths as the split deployment, different adapters.
+ */
+export async function startAllInOne(cfg: AllInOneConfig, logger: Logger): Promise<AllInOneHandle> {
+  const dataDir = resolve(cfg.MESH_TRACE_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const clickhouse = await startEmbeddedClickHouse({
+    dataDir: resolve(dataDir, 'clickhouse'),
+    host: '127.0.0.1',
+    port: cfg.MESH_TRACE_CLICKHOUSE_PORT,
+    logger: logger.child({ component: 'clickhouse' }),
+  });
+  const ch = createClickHouse({ url: clickhouse.url });
+  await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
+  if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
+  const admin = await ensureDevAdminKey(ch, dataDir);
+
+  const bus = new InProcessBus({ maxBufferedMessages: cfg.MESH_TRACE_QUEUE_MAX_MESSAGES });
+  await bus.start();
+  const ingestRegistry = new Registry();
+  const auth = new KeyAuthenticator({ ch });
+  const writer = await startWriter({
+    bus,
+    ch,
+    logger: logger.child({ component: 'writer' }),
+    registry: ingestRegistry,
+    topic: TOPICS.spans,
+    groupId: 'all-in-one',
+  });
+  const ingest = await startIngest(
+    {
+      cfg: {
+        maxBodyBytes: cfg.MESH_TRACE_MAX_BODY_BYTES,
+        maxBatchItems: cfg.MESH_TRACE_MAX_BATCH_ITEMS,
+        retentionDays: cfg.MESH_TRACE_RETENTION_DAYS,
+        rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
+        topic: TOPICS.spans,
+      },
+      logger: logger.child({ component: 'ingest' }),
+      registry: ingestRegistry,
+      auth,
+      producer: bus.producer(),
+      metrics: ingestMetrics(ingestRegistry),
+    },
+    { host: cfg.MESH_TRACE_HOST, port: cfg.MESH_TRACE_INGEST_PORT },
+  );
+  const query = await startQuery(
+    {
+      logger: logger.child({ component: 'query' }),
+      registry: new Registry(),
+      ch,
+      auth,
+      rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
+    },
+    { host: cfg.MESH_TRACE_HOST, port: cfg.MESH_TRACE_QUERY_PORT },
+  );
+  return {
+    queryUrl: query.url,
+    ingestUrl: ingest.url,
+    clickhouseUrl: clickhouse.url,
+    adminKey: admin.key,
+    adminKeyCreated: admin.created,
+    health: () => ({ ok: ingest.health().ok && writer.health().ok && query.health().ok }),
+    // Order matters: stop intake, drain the queue into ClickHouse, then close readers and storage.
+    stop: async () => {
+      await ingest.stop();
+      await writer.stop();
+      await bus.stop();
+      await query.stop();
+      await ch.close();
+      await clickhouse.stop();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export { createIngestApp, type IngestDeps, type IngestSettings, ingestMetrics } from './app.js';
+export { type IngestConfig, loadConfig } from './config.js';
+export { type IngestHandle, startIngest } from './service.js';

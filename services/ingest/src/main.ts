@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
+import { KafkaBus } from '@mesh-trace/bus';
+import { createLogger, onSignals, runMain } from '@mesh-trace/config';
+import { Registry } from '@mesh-trace/http';
+import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { Redis } from 'ioredis';
+import { ingestMetrics } from './app.js';
+import { loadConfig } from './config.js';
+import { startIngest } from './service.js';
+
+const HELP = `mesh-trace-ingest — the ingest service (POST /v1/traces/batch on :4001)
+
+Usage: mesh-trace-ingest [--help]
+
+Configuration is read from the environment:
+  MESH_TRACE_INGEST_HOST / MESH_TRACE_INGEST_PORT   listen address (0.0.0.0:4001)
+  KAFKA_BROKERS          comma-separated brokers (127.0.0.1:19092)
+  MESH_TRACE_TOPIC       topic batches are produced to (mesh-trace.spans.v1)
+  REDIS_URL              rate-limit counters (redis://127.0.0.1:6379)
+  CLICKHOUSE_URL         API keys and migrations (http://127.0.0.1:8123)
+  MESH_TRACE_MAX_BODY_BYTES, MESH_TRACE_MAX_BATCH_ITEMS, MESH_TRACE_RETENTION_DAYS,
+  MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
+`;
+
+runMain('ingest', HELP, async () => {
+  const cfg = loadConfig(process.env);
+  const logger = createLogger({ name: 'ingest', level: cfg.LOG_LEVEL });
+  const ch = createClickHouse({
+    url: cfg.CLICKHOUSE_URL,
+    username: cfg.CLICKHOUSE_USER,
+    password: cfg.CLICKHOUSE_PASSWORD,
+  });
+  if (cfg.MESH_TRACE_RUN_MIGRATIONS)
+    await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
+  if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
+  const bus = new KafkaBus({
+    brokers: cfg.KAFKA_BROKERS,
+    clientId: 'mesh-trace-ingest',
+    partitions: cfg.KAFKA_PARTITIONS,
+  });
+  await bus.start();
+  await bus.ensureTopics([cfg.MESH_TRACE_TOPIC]);
+  // Fail fast instead of queueing commands while Redis is down: the limiter then lets traffic pass.
+  const redis = new Redis(cfg.REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis_error'));
+  const registry = new Registry();
+  const svc = await startIngest(
+    {
+      cfg: {
+        maxBodyBytes: cfg.MESH_TRACE_MAX_BODY_BYTES,
+        maxBatchItems: cfg.MESH_TRACE_MAX_BATCH_ITEMS,
+        retentionDays: cfg.MESH_TRACE_RETENTION_DAYS,
+        rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
+        topic: cfg.MESH_TRACE_TOPIC,
+      },
+      logger,
+      registry,
+      auth: new KeyAuthenticator({ ch }),
+      producer: bus.producer(),
+      redis,
+      metrics: ingestMetrics(registry),
+    },
+    { host: cfg.MESH_TRACE_INGEST_HOST, port: cfg.MESH_TRACE_INGEST_PORT },
+  );
+  onSignals(async () => {
+    await svc.stop();
+    await bus.stop();
+    redis.disconnect();
+    await ch.close();
+  }, logger);
+});

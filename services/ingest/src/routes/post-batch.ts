@@ -1,0 +1,29 @@
+import { ForbiddenError } from '@mesh-trace/errors';
+import { jsonBody, requestIdOf } from '@mesh-trace/http';
+import { encodeTraceMessages, nowNs, parseBatch } from '@mesh-trace/schema';
+import type { Express, RequestHandler } from 'express';
+import type { IngestDeps } from '../app.js';
+
+/** POST /v1/traces/batch — 202 only after the queue acknowledged every record (API.md §5). */
+export function registerPostBatch(app: Express, deps: IngestDeps, guards: RequestHandler[]): void {
+  const retentionNs = BigInt(deps.cfg.retentionDays) * 86_400_000_000_000n;
+  app.post(
+    '/v1/traces/batch',
+    ...guards,
+    ...jsonBody({ limitBytes: deps.cfg.maxBodyBytes }),
+    async (req, res) => {
+      const auth = req.auth;
+      if (!auth) throw new ForbiddenError('not authenticated');
+      const batch = parseBatch(req.body, { maxItems: deps.cfg.maxBatchItems, retentionNs });
+      const records = encodeTraceMessages(batch, auth, nowNs());
+      await deps.producer.send(deps.cfg.topic, records);
+      deps.metrics.accepted.inc({ kind: 'spans' }, batch.spans.length);
+      deps.metrics.accepted.inc({ kind: 'traces' }, batch.traces.length);
+      deps.metrics.accepted.inc({ kind: 'events' }, batch.events.length);
+      res.status(202).json({
+        accepted: { traces: batch.traces.length, spans: batch.spans.length, events: batch.events.length },
+        request_id: requestIdOf(req),
+      });
+    },
+  );
+}

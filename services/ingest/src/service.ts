@@ -1,0 +1,30 @@
+import { listen } from '@mesh-trace/http';
+import { createIngestApp, type IngestDeps } from './app.js';
+
+export interface IngestHandle {
+  url: string;
+  port: number;
+  /** Stops accepting, drains in-flight requests (each waits for its Kafka ack), then resolves. */
+  stop(): Promise<void>;
+  health(): { ok: boolean };
+}
+
+export async function startIngest(
+  deps: Omit<IngestDeps, 'isDraining'>,
+  listenOn: { host: string; port: number },
+  opts: { defaultMetrics?: boolean } = {},
+): Promise<IngestHandle> {
+  let draining = false;
+  const app = createIngestApp({ ...deps, isDraining: () => draining }, opts);
+  const server = await listen(app, listenOn.port, listenOn.host);
+  deps.logger.info({ url: server.url }, 'ingest_listening');
+  return {
+    url: server.url,
+    port: server.port,
+    health: () => ({ ok: !draining }),
+    stop: async () => {
+      draining = true;
+      await server.close();
+    },
+  };
+}

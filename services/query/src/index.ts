@@ -1,0 +1,3 @@
+export { createQueryApp, type QueryDeps } from './app.js';
+export { loadConfig, type QueryConfig } from './config.js';
+export { type QueryHandle, startQuery } from './service.js';

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
+import { createLogger, onSignals, runMain } from '@mesh-trace/config';
+import { Registry } from '@mesh-trace/http';
+import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { Redis } from 'ioredis';
+import { loadConfig } from './config.js';
+import { startQuery } from './service.js';
+
+const HELP = `mesh-trace-query — the query service (GET /v1/traces/:id and more on :4000)
+
+Usage: mesh-trace-query [--help]
+
+Configuration is read from the environment:
+  MESH_TRACE_QUERY_HOST / MESH_TRACE_QUERY_PORT   listen address (0.0.0.0:4000)
+  CLICKHOUSE_URL         (http://127.0.0.1:8123), CLICKHOUSE_USER, CLICKHOUSE_PASSWORD
+  REDIS_URL              rate-limit counters (redis://127.0.0.1:6379)
+  MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_RETENTION_DAYS, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
+`;
+
+runMain('query', HELP, async () => {
+  const cfg = loadConfig(process.env);
+  const logger = createLogger({ name: 'query', level: cfg.LOG_LEVEL });
+  const ch = createClickHouse({
+    url: cfg.CLICKHOUSE_URL,
+    username: cfg.CLICKHOUSE_USER,
+    password: cfg.CLICKHOUSE_PASSWORD,
+  });
+  if (cfg.MESH_TRACE_RUN_MIGRATIONS)
+    await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
+  if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
+  const redis = new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis_error'));
+  const svc = await startQuery(
+    {
+      logger,
+      registry: new Registry(),
+      ch,
+      auth: new KeyAuthenticator({ ch }),
+      rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
+      redis,
+    },
+    { host: cfg.MESH_TRACE_QUERY_HOST, port: cfg.MESH_TRACE_QUERY_PORT },
+  );
+  onSignals(async () => {
+    await svc.stop();
+    redis.disconnect();
+    await ch.close();
+  }, logger);
+});

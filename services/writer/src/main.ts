@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { KafkaBus } from '@mesh-trace/bus';
+import { createLogger, onSignals, runMain } from '@mesh-trace/config';
+import { Registry } from '@mesh-trace/http';
+import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { loadConfig } from './config.js';
+import { startWriter } from './service.js';
+
+const HELP = `mesh-trace-writer — Kafka consumer group that writes spans into ClickHouse
+
+Usage: mesh-trace-writer [--help]
+
+Configuration is read from the environment:
+  KAFKA_BROKERS              comma-separated brokers (127.0.0.1:19092)
+  MESH_TRACE_TOPIC           topic to consume (mesh-trace.spans.v1)
+  MESH_TRACE_WRITER_GROUP    consumer group (mesh-trace-writer)
+  CLICKHOUSE_URL             (http://127.0.0.1:8123), CLICKHOUSE_USER, CLICKHOUSE_PASSWORD
+  MESH_TRACE_WRITER_HOST / MESH_TRACE_WRITER_PORT   /healthz, /readyz, /metrics (0.0.0.0:4002)
+  MESH_TRACE_RETENTION_DAYS, LOG_LEVEL
+`;
+
+runMain('writer', HELP, async () => {
+  const cfg = loadConfig(process.env);
+  const logger = createLogger({ name: 'writer', level: cfg.LOG_LEVEL });
+  const ch = createClickHouse({
+    url: cfg.CLICKHOUSE_URL,
+    username: cfg.CLICKHOUSE_USER,
+    password: cfg.CLICKHOUSE_PASSWORD,
+  });
+  if (cfg.MESH_TRACE_RUN_MIGRATIONS)
+    await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
+  const bus = new KafkaBus({
+    brokers: cfg.KAFKA_BROKERS,
+    clientId: 'mesh-trace-writer',
+    partitions: cfg.KAFKA_PARTITIONS,
+  });
+  await bus.start();
+  await bus.ensureTopics([cfg.MESH_TRACE_TOPIC, `${cfg.MESH_TRACE_TOPIC}.dlq`]);
+  const writer = await startWriter(
+    {
+      bus,
+      ch,
+      logger,
+      registry: new Registry(),
+      topic: cfg.MESH_TRACE_TOPIC,
+      groupId: cfg.MESH_TRACE_WRITER_GROUP,
+    },
+    { host: cfg.MESH_TRACE_WRITER_HOST, port: cfg.MESH_TRACE_WRITER_PORT },
+  );
+  onSignals(async () => {
+    await writer.stop();
+    await bus.stop();
+    await ch.close();
+  }, logger);
+});
