@@ -39,7 +39,9 @@ describe('parseBatch', () => {
   });
 
   it('answers schema violations with 400 details naming the field path', () => {
-    const err = thrown(() => parseBatch({ spans: [span(), span({ trace_id: 'zz', attributes: { a: { nested: 1 } } })] }, limits));
+    const err = thrown(() =>
+      parseBatch({ spans: [span(), span({ trace_id: 'zz', attributes: { a: { nested: 1 } } })] }, limits),
+    );
     expect(err).toBeInstanceOf(ValidationError);
     const paths = (err as ValidationError).details?.map((d) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['spans[1].trace_id', 'spans[1].attributes.a']));
@@ -48,7 +50,9 @@ describe('parseBatch', () => {
   it('rejects empty, non-object and oversized batches with 400', () => {
     expect(thrown(() => parseBatch({}, limits))).toBeInstanceOf(ValidationError);
     expect(thrown(() => parseBatch([span()], limits))).toBeInstanceOf(ValidationError);
-    const many = Array.from({ length: 11 }, (_, i) => span({ span_id: (i + 1).toString(16).padStart(16, '0') }));
+    const many = Array.from({ length: 11 }, (_, i) =>
+      span({ span_id: (i + 1).toString(16).padStart(16, '0') }),
+    );
     expect((thrown(() => parseBatch({ spans: many }, limits)) as Error).message).toMatch(/limit is 10/);
   });
 
@@ -59,7 +63,8 @@ describe('parseBatch', () => {
       span({ start_time: '2020-01-01T00:00:00Z', end_time: '2020-01-01T00:00:01Z' }), // past retention
       span({ start_time: '2026-11-22T12:00:00Z', end_time: '2026-11-22T12:00:01Z' }), // > now + 1h
     ];
-    for (const s of cases) expect(thrown(() => parseBatch({ spans: [s] }, limits))).toBeInstanceOf(UnprocessableError);
+    for (const s of cases)
+      expect(thrown(() => parseBatch({ spans: [s] }, limits))).toBeInstanceOf(UnprocessableError);
     const dup = thrown(() => parseBatch({ spans: [span(), span()] }, limits)) as UnprocessableError;
     expect(dup.details?.[0]?.path).toBe('spans[1].span_id');
   });
@@ -69,14 +74,20 @@ describe('bus messages', () => {
   it('split a batch into one message per trace and decode back losslessly', () => {
     const other = 'cd'.repeat(16);
     const b = parseBatch(
-      { spans: [span(), span({ trace_id: other })], events: [{ trace_id: other, type: 'tool.call', timestamp: '2026-11-22T10:00:00Z' }] },
+      {
+        spans: [span(), span({ trace_id: other })],
+        events: [{ trace_id: other, type: 'tool.call', timestamp: '2026-11-22T10:00:00Z' }],
+      },
       limits,
     );
     const records = encodeTraceMessages(b, { org_id: 'o1', env: 'live', agent_id: 'a1' }, NOW);
     expect(records.map((r) => r.key).sort()).toEqual(['ab'.repeat(16), other]);
     const decoded = records.map((r) => decodeTraceMessage(r.value));
     const second = decoded.find((d) => d.ok && d.message.trace_id === other);
-    expect(second).toMatchObject({ ok: true, message: { org_id: 'o1', agent_id: 'a1', events: [{ type: 'tool.call' }] } });
+    expect(second).toMatchObject({
+      ok: true,
+      message: { org_id: 'o1', agent_id: 'a1', events: [{ type: 'tool.call' }] },
+    });
   });
 
   it('reports undecodable messages instead of throwing', () => {

@@ -75,8 +75,8 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
       name: string;
       service: string;
       kind: string;
-      start_time: string;
-      end_time: string;
+      start_s: string;
+      end_s: string;
       status: string;
       status_message: string;
       attributes: Record<string, string>;
@@ -84,8 +84,8 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
       events: string;
     }>(
       ch,
-      `SELECT span_id, parent_span_id, name, service, kind, toString(start_time) AS start_time,
-              toString(end_time) AS end_time, status, status_message, attributes, resource, events
+      `SELECT span_id, parent_span_id, name, service, kind, toString(start_time) AS start_s,
+              toString(end_time) AS end_s, status, status_message, attributes, resource, events
          FROM spans_v1
         WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
           AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
@@ -103,15 +103,15 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
       input: string;
     }>(
       ch,
-      `SELECT name, service, agent_id, toString(start_time) AS start_time, attributes, input
+      `SELECT name, service, agent_id, attributes, input
          FROM traces_v1 FINAL
         WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
       params,
       scope.signal,
     ),
-    rows<{ span_id: string; type: string; timestamp: string; data: string }>(
+    rows<{ span_id: string; type: string; ts: string; data: string }>(
       ch,
-      `SELECT span_id, type, toString(timestamp) AS timestamp, data FROM agent_events_v1
+      `SELECT span_id, type, toString(timestamp) AS ts, data FROM agent_events_v1
         WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
         ORDER BY timestamp`,
       params,
@@ -120,8 +120,8 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
   ]);
 
   const spans: SpanView[] = spanRows.map((r) => {
-    const s = parseClickHouseNs(r.start_time);
-    const e = parseClickHouseNs(r.end_time);
+    const s = parseClickHouseNs(r.start_s);
+    const e = parseClickHouseNs(r.end_s);
     return {
       trace_id: scope.trace_id,
       span_id: r.span_id,
@@ -165,7 +165,7 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
     events: eventRows.map((e) => ({
       span_id: e.span_id || null,
       type: e.type,
-      timestamp: formatIsoNs(parseClickHouseNs(e.timestamp)),
+      timestamp: formatIsoNs(parseClickHouseNs(e.ts)),
       data: parseJson(e.data),
     })),
   };
