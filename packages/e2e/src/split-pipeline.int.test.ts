@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { createKey } from '@mesh-trace/auth';
 import { type ClickHouseClient, createClickHouse, migrate } from '@mesh-trace/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +84,7 @@ describe('split deployment: first trace end to end', () => {
     fetch(`${ingestUrl}/v1/traces/batch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${k}`, ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
+      body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
     });
   const getTrace = (id: string, k = key) =>
     fetch(`${queryUrl}/v1/traces/${id}`, { headers: { 'x-api-key': k } });
@@ -146,6 +147,54 @@ describe('split deployment: first trace end to end', () => {
     await waitFor('trace readable with the bootstrap key', async () =>
       (await getTrace(sample.traceId, bootstrapKey)).status === 200 ? true : undefined,
     );
+  });
+
+  it('completes a trace accepted moments ago, and the latest completion wins', async () => {
+    const sample = sampleBatch();
+    expect((await post(sample.body)).status).toBe(202);
+    const complete = (body: unknown, id = sample.traceId, k = key) =>
+      fetch(`${ingestUrl}/v1/traces/${id}/complete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${k}` },
+        body: JSON.stringify(body),
+      });
+    // Right after the 202 the batch may still be queued: the accepted-trace store answers.
+    const first = await complete({ status: 'completed', output: { answer: 'first' } });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ trace_id: sample.traceId, status: 'completed' });
+    expect(
+      (await complete({ status: 'errored', error: { message: 'tool failed', type: 'ToolError' } })).status,
+    ).toBe(200);
+    expect((await complete({ status: 'completed' }, randomTraceId())).status).toBe(404);
+    expect((await complete({ status: 'completed' }, sample.traceId, otherOrgKey)).status).toBe(404);
+    expect((await complete({ status: 'done' })).status).toBe(400);
+
+    const trace = await waitFor('completion stored', async () => {
+      const r = await getTrace(sample.traceId);
+      const t =
+        r.status === 200 ? ((await r.json()) as { lifecycle: string; completion: unknown }) : undefined;
+      return t?.lifecycle === 'errored' ? t : undefined;
+    });
+    expect(trace.completion).toMatchObject({
+      status: 'errored',
+      error: { message: 'tool failed', type: 'ToolError' },
+    });
+  });
+
+  it('takes gzip bodies and refuses oversized and non-JSON ones', async () => {
+    const sample = sampleBatch();
+    const gz = await post(gzipSync(JSON.stringify(sample.body)), key, { 'content-encoding': 'gzip' });
+    expect(gz.status).toBe(202);
+    // 6 MiB of zeros compresses to a few KiB; the limit applies after decompression.
+    const bomb = gzipSync(Buffer.from(`{"spans":[],"pad":"${'0'.repeat(6 * 1024 * 1024)}"}`));
+    const big = await post(bomb, key, { 'content-encoding': 'gzip' });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ code: 'payload_too_large' });
+    const text = await post('hello', key, { 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
+    expect((await post('{}', key, { 'content-encoding': 'x-snappy' })).status).toBe(415);
+    const corrupt = await post(Buffer.from('not gzip at all'), key, { 'content-encoding': 'gzip' });
+    expect(corrupt.status).toBe(400);
   });
 
   it('exposes health, readiness and Prometheus metrics on every service', async () => {

@@ -39,7 +39,14 @@ export function statusFor(code: ErrorCode): number {
 
 /** body-parser signals its failures with `type`; map them onto our codes. */
 function fromBodyParser(err: unknown): BaseError | undefined {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
+  if (typeof err !== 'object' || err === null) return undefined;
+  // A corrupt gzip stream surfaces as a zlib error that body-parser tags with a 4xx status.
+  const status = (err as { status?: unknown }).status;
+  if (!('type' in err)) {
+    return typeof status === 'number' && status >= 400 && status < 500
+      ? new BaseError('invalid_request', 'Request body could not be decoded')
+      : undefined;
+  }
   switch ((err as { type: unknown }).type) {
     case 'entity.parse.failed':
       return new BaseError('invalid_json', 'Malformed JSON body');
@@ -54,7 +61,9 @@ function fromBodyParser(err: unknown): BaseError | undefined {
     case 'stream.encoding.set':
       return new BaseError('invalid_request', 'Request body could not be read');
     default:
-      return undefined;
+      return typeof status === 'number' && status >= 400 && status < 500
+        ? new BaseError('invalid_request', 'Request body could not be decoded')
+        : undefined;
   }
 }
 

@@ -89,6 +89,25 @@ export const batchSchema = z.object({
   events: z.array(eventInputSchema).default([]),
 });
 
+export const completeSchema = z.object({
+  status: z.enum(['completed', 'errored']),
+  end_time: timestamp.optional(),
+  output: payload.optional(),
+  error: z
+    .object({
+      message: z
+        .string()
+        .min(1)
+        .max(64 * 1024),
+      type: z.string().max(256).optional(),
+      stack: z.string().max(MAX_PAYLOAD_BYTES).optional(),
+    })
+    .optional(),
+  attributes: attributesSchema.default({}),
+});
+
+export type CompleteInput = z.output<typeof completeSchema>;
+
 export type TraceInput = z.output<typeof traceInputSchema>;
 export type SpanInput = z.output<typeof spanInputSchema>;
 export type EventInput = z.output<typeof eventInputSchema>;

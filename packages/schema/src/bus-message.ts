@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Batch } from './batch.js';
+import type { Batch, CompleteInput } from './batch.js';
 
 /**
  * What ingest produces to Kafka (topic `mesh-trace.spans.v1`, key = trace_id) and the writer consumes:
@@ -61,6 +61,18 @@ export const traceMessageSchema = z.object({
       }),
     )
     .default([]),
+  /** POST /v1/traces/:id/complete. `received_at` orders completions: the latest wins. */
+  completion: z
+    .object({
+      status: z.enum(['completed', 'errored']),
+      end_time: ns.optional(),
+      output: z.unknown().optional(),
+      error: z
+        .object({ message: z.string(), type: z.string().optional(), stack: z.string().optional() })
+        .optional(),
+      attributes: attrs,
+    })
+    .optional(),
 });
 
 export type TraceMessage = z.output<typeof traceMessageSchema>;
@@ -132,6 +144,33 @@ export function encodeTraceMessages(batch: Batch, tenant: Tenant, receivedAtNs: 
     });
   }
   return [...byTrace.values()].map((m) => ({ key: m.trace_id, value: Buffer.from(JSON.stringify(m)) }));
+}
+
+export function encodeCompletion(
+  traceId: string,
+  c: CompleteInput,
+  tenant: Tenant,
+  receivedAtNs: bigint,
+): BusRecord {
+  const m: TraceMessage = {
+    v: 1,
+    org_id: tenant.org_id,
+    env: tenant.env,
+    trace_id: traceId,
+    received_at: receivedAtNs.toString(),
+    ...(tenant.agent_id ? { agent_id: tenant.agent_id } : {}),
+    traces: [],
+    spans: [],
+    events: [],
+    completion: {
+      status: c.status,
+      end_time: c.end_time?.toString(),
+      output: c.output,
+      error: c.error,
+      attributes: c.attributes,
+    },
+  };
+  return { key: traceId, value: Buffer.from(JSON.stringify(m)) };
 }
 
 export type DecodeResult = { ok: true; message: TraceMessage } | { ok: false; reason: string };

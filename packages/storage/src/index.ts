@@ -3,4 +3,4 @@ export { type ClickHouseClient, type ClickHouseOptions, createClickHouse } from 
 export { type InsertOptions, insertRows } from './insert.js';
 export { type MigrateOptions, migrate } from './migrate.js';
 export { emptyRows, messageToRows, type SpanRow, stringifyAttributes, type TableRows } from './rows.js';
-export { getTrace, type SpanView, type TraceDetail } from './trace-reader.js';
+export { getTrace, type SpanView, type TraceDetail, traceOwner } from './trace-reader.js';

@@ -42,10 +42,23 @@ export interface EventRow {
   data: string;
 }
 
+export interface CompletionRow {
+  org_id: string;
+  env: string;
+  trace_id: string;
+  status: string;
+  end_time: string | null;
+  output: string;
+  error: string;
+  attributes: Record<string, string>;
+  received_at: string;
+}
+
 export interface TableRows {
   spans_v1: SpanRow[];
   traces_v1: TraceRow[];
   agent_events_v1: EventRow[];
+  trace_completions_v1: CompletionRow[];
 }
 
 /** Map(String, String) holds every attribute value as text; arrays as JSON. */
@@ -96,6 +109,18 @@ export function messageToRows(m: TraceMessage, into: TableRows): void {
       ingested_at: ch(m.received_at),
     });
   }
+  if (m.completion) {
+    const c = m.completion;
+    into.trace_completions_v1.push({
+      ...tenant,
+      status: c.status,
+      end_time: c.end_time ? ch(c.end_time) : null,
+      output: json(c.output),
+      error: json(c.error),
+      attributes: stringifyAttributes(c.attributes),
+      received_at: ch(m.received_at),
+    });
+  }
   for (const e of m.events) {
     into.agent_events_v1.push({
       ...tenant,
@@ -108,5 +133,5 @@ export function messageToRows(m: TraceMessage, into: TableRows): void {
 }
 
 export function emptyRows(): TableRows {
-  return { spans_v1: [], traces_v1: [], agent_events_v1: [] };
+  return { spans_v1: [], traces_v1: [], agent_events_v1: [], trace_completions_v1: [] };
 }

@@ -30,6 +30,14 @@ export interface TraceDetail {
   error_count: number;
   status: string;
   agent_id: string | null;
+  lifecycle: 'running' | 'completed' | 'errored';
+  completion: {
+    status: 'completed' | 'errored';
+    end_time: string | null;
+    output: unknown;
+    error: unknown;
+    attributes: Record<string, string>;
+  } | null;
   attributes: Record<string, string>;
   input: unknown;
   spans: SpanView[];
@@ -68,7 +76,7 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
   );
   if (!range || range.n === '0') return null;
   const ranged = { ...params, from: range.s, to: range.e };
-  const [spanRows, traceRows, eventRows] = await Promise.all([
+  const [spanRows, traceRows, eventRows, completionRows] = await Promise.all([
     rows<{
       span_id: string;
       parent_span_id: string;
@@ -117,7 +125,22 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
       params,
       scope.signal,
     ),
+    rows<{
+      status: 'completed' | 'errored';
+      end_s: string | null;
+      output: string;
+      error: string;
+      attributes: Record<string, string>;
+    }>(
+      ch,
+      `SELECT status, if(isNull(end_time), NULL, toString(end_time)) AS end_s, output, error, attributes
+         FROM trace_completions_v1 FINAL
+        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
+      params,
+      scope.signal,
+    ),
   ]);
+  const done = completionRows[0];
 
   const spans: SpanView[] = spanRows.map((r) => {
     const s = parseClickHouseNs(r.start_s);
@@ -159,6 +182,16 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
     error_count: errorCount,
     status: errorCount > 0 ? 'error' : spans.some((s) => s.status === 'ok') ? 'ok' : 'unset',
     agent_id: trace?.agent_id || null,
+    lifecycle: done?.status ?? 'running',
+    completion: done
+      ? {
+          status: done.status,
+          end_time: done.end_s ? formatIsoNs(parseClickHouseNs(done.end_s)) : null,
+          output: parseJson(done.output),
+          error: parseJson(done.error),
+          attributes: done.attributes,
+        }
+      : null,
     attributes: trace?.attributes ?? {},
     input: trace ? parseJson(trace.input) : null,
     spans,
@@ -169,4 +202,26 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
       data: parseJson(e.data),
     })),
   };
+}
+
+/** Whether this org/env stored anything of the trace, and the agent that owns it (if any). */
+export async function traceOwner(
+  ch: ClickHouseClient,
+  scope: Scope,
+): Promise<{ exists: boolean; agent_id: string | null }> {
+  const params = { org: scope.org_id, env: scope.env, tid: scope.trace_id };
+  const [idx] = await rows<{ n: string }>(
+    ch,
+    `SELECT count() AS n FROM trace_index_v1 WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
+    params,
+    scope.signal,
+  );
+  if (!idx || idx.n === '0') return { exists: false, agent_id: null };
+  const [t] = await rows<{ agent_id: string }>(
+    ch,
+    `SELECT agent_id FROM traces_v1 FINAL WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
+    params,
+    scope.signal,
+  );
+  return { exists: true, agent_id: t?.agent_id || null };
 }

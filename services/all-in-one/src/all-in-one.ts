@@ -5,7 +5,7 @@ import { InProcessBus, TOPICS } from '@mesh-trace/bus';
 import type { Logger } from '@mesh-trace/config';
 import { startEmbeddedClickHouse } from '@mesh-trace/embedded-clickhouse';
 import { Registry } from '@mesh-trace/http';
-import { ingestMetrics, startIngest } from '@mesh-trace/ingest';
+import { ingestMetrics, MemoryAcceptedTraces, startIngest } from '@mesh-trace/ingest';
 import { startQuery } from '@mesh-trace/query';
 import { createClickHouse, migrate } from '@mesh-trace/storage';
 import { startWriter } from '@mesh-trace/writer';
@@ -66,6 +66,8 @@ export async function startAllInOne(cfg: AllInOneConfig, logger: Logger): Promis
       auth,
       producer: bus.producer(),
       metrics: ingestMetrics(ingestRegistry),
+      ch,
+      accepted: new MemoryAcceptedTraces(86_400),
     },
     { host: cfg.MESH_TRACE_HOST, port: cfg.MESH_TRACE_INGEST_PORT },
   );

@@ -9,10 +9,13 @@ import {
   perKeyRateLimit,
   type Registry,
 } from '@mesh-trace/http';
+import type { ClickHouseClient } from '@mesh-trace/storage';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
+import type { AcceptedTraces } from './domain/accepted-traces.js';
 import { registerPostBatch } from './routes/post-batch.js';
+import { registerPostComplete } from './routes/post-complete.js';
 
 export interface IngestSettings {
   maxBodyBytes: number;
@@ -32,6 +35,9 @@ export interface IngestDeps {
   /** Absent in the all-in-one: rate-limit counters stay in process. */
   redis?: Redis;
   metrics: { accepted: Counter<'kind'> };
+  accepted: AcceptedTraces;
+  /** Key lookups and the /complete fallback when a trace is no longer in the accepted store. */
+  ch: ClickHouseClient;
   isDraining: () => boolean;
 }
 
@@ -73,6 +79,7 @@ export function createIngestApp(deps: IngestDeps, opts: { defaultMetrics?: boole
     perKeyRateLimit({ defaultLimit: deps.cfg.rateLimitPerMinute, redis: deps.redis }),
   ];
   registerPostBatch(app, deps, guards);
+  registerPostComplete(app, deps, guards);
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -16,6 +16,8 @@ const schema = z.object({
   MESH_TRACE_RETENTION_DAYS: envInt(30, 1, 3650),
   MESH_TRACE_RATE_LIMIT_PER_MINUTE: envInt(1000, 1, 10_000),
   MESH_TRACE_BOOTSTRAP_KEY: z.string().optional(),
+  /** How long accepted trace ids are remembered for /complete before ClickHouse is asked instead. */
+  MESH_TRACE_ACCEPTED_TTL_SECONDS: envInt(86_400, 60),
   MESH_TRACE_RUN_MIGRATIONS: envBool(true),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });

@@ -1,3 +1,4 @@
 export { createIngestApp, type IngestDeps, type IngestSettings, ingestMetrics } from './app.js';
 export { type IngestConfig, loadConfig } from './config.js';
+export { type AcceptedTraces, MemoryAcceptedTraces, RedisAcceptedTraces } from './domain/accepted-traces.js';
 export { type IngestHandle, startIngest } from './service.js';

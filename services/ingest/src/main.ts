@@ -7,6 +7,7 @@ import { createClickHouse, migrate } from '@mesh-trace/storage';
 import { Redis } from 'ioredis';
 import { ingestMetrics } from './app.js';
 import { loadConfig } from './config.js';
+import { RedisAcceptedTraces } from './domain/accepted-traces.js';
 import { startIngest } from './service.js';
 
 const HELP = `mesh-trace-ingest — the ingest service (POST /v1/traces/batch on :4001)
@@ -61,6 +62,8 @@ runMain('ingest', HELP, async () => {
       logger,
       registry,
       auth: new KeyAuthenticator({ ch }),
+      ch,
+      accepted: new RedisAcceptedTraces(redis, cfg.MESH_TRACE_ACCEPTED_TTL_SECONDS),
       producer: bus.producer(),
       redis,
       metrics: ingestMetrics(registry),

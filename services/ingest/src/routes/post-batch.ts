@@ -3,6 +3,7 @@ import { jsonBody, requestIdOf } from '@mesh-trace/http';
 import { encodeTraceMessages, nowNs, parseBatch } from '@mesh-trace/schema';
 import type { Express, RequestHandler } from 'express';
 import type { IngestDeps } from '../app.js';
+import { rememberAccepted } from '../domain/remember-accepted.js';
 
 /** POST /v1/traces/batch — 202 only after the queue acknowledged every record (API.md §5). */
 export function registerPostBatch(app: Express, deps: IngestDeps, guards: RequestHandler[]): void {
@@ -17,6 +18,7 @@ export function registerPostBatch(app: Express, deps: IngestDeps, guards: Reques
       const batch = parseBatch(req.body, { maxItems: deps.cfg.maxBatchItems, retentionNs });
       const records = encodeTraceMessages(batch, auth, nowNs());
       await deps.producer.send(deps.cfg.topic, records);
+      await rememberAccepted(deps, auth, batch);
       deps.metrics.accepted.inc({ kind: 'spans' }, batch.spans.length);
       deps.metrics.accepted.inc({ kind: 'traces' }, batch.traces.length);
       deps.metrics.accepted.inc({ kind: 'events' }, batch.events.length);

@@ -1,0 +1,69 @@
+import type { Tenant } from '@mesh-trace/schema';
+import type { Redis } from 'ioredis';
+
+/**
+ * Trace ids accepted at ingest, remembered for a while so that POST /v1/traces/:id/complete can
+ * answer 404 correctly even while the trace's batch is still queued and not yet in ClickHouse.
+ * The value is the owning agent ('' for none), for agent-bound keys.
+ */
+export interface AcceptedTraces {
+  remember(tenant: Tenant, owners: Map<string, string>): Promise<void>;
+  /** undefined: not known here (the caller then asks ClickHouse); else the owning agent or ''. */
+  owner(tenant: Tenant, traceId: string): Promise<string | undefined>;
+}
+
+const keyOf = (t: Tenant, traceId: string) => `mt:accepted:${t.org_id}:${t.env}:${traceId}`;
+
+export class RedisAcceptedTraces implements AcceptedTraces {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async remember(tenant: Tenant, owners: Map<string, string>): Promise<void> {
+    if (owners.size === 0) return;
+    const tx = this.redis.pipeline();
+    for (const [traceId, agent] of owners) tx.set(keyOf(tenant, traceId), agent, 'EX', this.ttlSeconds);
+    await tx.exec();
+  }
+
+  async owner(tenant: Tenant, traceId: string): Promise<string | undefined> {
+    const v = await this.redis.get(keyOf(tenant, traceId));
+    return v ?? undefined;
+  }
+}
+
+/** All-in-one: the same contract in process memory, bounded and expiring. */
+export class MemoryAcceptedTraces implements AcceptedTraces {
+  private readonly entries = new Map<string, { agent: string; expires: number }>();
+
+  constructor(
+    private readonly ttlSeconds: number,
+    private readonly maxEntries = 1_000_000,
+  ) {}
+
+  async remember(tenant: Tenant, owners: Map<string, string>): Promise<void> {
+    const expires = Date.now() + this.ttlSeconds * 1000;
+    for (const [traceId, agent] of owners) {
+      const k = keyOf(tenant, traceId);
+      // Re-insert to move the key to the end: Map order then approximates least-recently accepted.
+      this.entries.delete(k);
+      this.entries.set(k, { agent, expires });
+    }
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  async owner(tenant: Tenant, traceId: string): Promise<string | undefined> {
+    const e = this.entries.get(keyOf(tenant, traceId));
+    if (!e) return undefined;
+    if (e.expires < Date.now()) {
+      this.entries.delete(keyOf(tenant, traceId));
+      return undefined;
+    }
+    return e.agent;
+  }
+}

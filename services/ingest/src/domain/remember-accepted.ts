@@ -1,0 +1,22 @@
+import type { AuthContext } from '@mesh-trace/auth';
+import type { Batch } from '@mesh-trace/schema';
+import type { IngestDeps } from '../app.js';
+
+/**
+ * Records the batch's trace ids after Kafka acknowledged them. A failure here is logged, not
+ * returned: the data is durably queued, and /complete falls back to ClickHouse once it is stored.
+ */
+export async function rememberAccepted(deps: IngestDeps, auth: AuthContext, batch: Batch): Promise<void> {
+  const owners = new Map<string, string>();
+  const note = (traceId: string, agent?: string) => {
+    if (!owners.has(traceId) || agent) owners.set(traceId, auth.agent_id ?? agent ?? '');
+  };
+  for (const t of batch.traces) note(t.trace_id, t.agent_id);
+  for (const s of batch.spans) note(s.trace_id);
+  for (const e of batch.events) note(e.trace_id);
+  try {
+    await deps.accepted.remember(auth, owners);
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message, traces: owners.size }, 'accepted_traces_not_recorded');
+  }
+}
