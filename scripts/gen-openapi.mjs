@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes docs/openapi/ingest.json from the zod schemas (run after `make build`; `make docs` does both).
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { ingestOpenApi } from '../packages/schema/dist/index.js';
 
 mkdirSync('docs/openapi', { recursive: true });

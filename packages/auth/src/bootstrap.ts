@@ -22,7 +22,8 @@ function record(key: string, input: CreateKeyInput): apiKeys.ApiKeyRecord {
     name: input.name ?? '',
     scopes: [...input.scopes],
     agent_id: input.agent_id ?? '',
-    rate_limit_per_minute: input.rate_limit_per_minute ?? 1000,
+    // 0: the service default applies (MESH_TRACE_RATE_LIMIT_PER_MINUTE).
+    rate_limit_per_minute: input.rate_limit_per_minute ?? 0,
     created_at: now.toISOString(),
     revoked_at: null,
     version: String(now.getTime()),

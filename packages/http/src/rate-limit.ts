@@ -1,8 +1,17 @@
 import type {} from '@mesh-trace/auth';
 import { BaseError } from '@mesh-trace/errors';
-import type { RequestHandler } from 'express';
-import { ipKeyGenerator, MemoryStore, rateLimit, type Store } from 'express-rate-limit';
+import type { Request, RequestHandler, Response } from 'express';
+import {
+  type ClientRateLimitInfo,
+  type IncrementResponse,
+  ipKeyGenerator,
+  MemoryStore,
+  type Options,
+  rateLimit,
+  type Store,
+} from 'express-rate-limit';
 import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
 import { RedisStore } from 'rate-limit-redis';
 
 export interface RateLimitOptions {
@@ -12,36 +21,136 @@ export interface RateLimitOptions {
   /** Shared counters across replicas; without it (all-in-one) counters are per process. */
   redis?: Redis;
   prefix?: string;
+  registry?: Registry;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /**
- * Per-API-key limit (fixed window of `windowMs`, default one minute, counted in Redis so every
- * replica of every service shares it). Runs after authentication; unauthenticated requests are
- * keyed by client address. If the store fails the request passes: Redis being down never turns
- * valid traffic away.
+ * Counts in Redis; when Redis fails, counts in this process instead (each replica then enforces the
+ * limit on its own share of traffic), logs it at most once a minute and counts it in a metric.
+ * Redis being down never turns valid traffic away.
+ */
+export class FallbackStore implements Store {
+  localKeys = false;
+  private readonly local = new MemoryStore();
+  private lastWarned = 0;
+
+  constructor(
+    private readonly shared: Store,
+    private readonly onFallback: (err: unknown) => void,
+  ) {}
+
+  init(options: Options): void {
+    this.shared.init?.(options);
+    this.local.init(options);
+  }
+
+  async increment(key: string): Promise<IncrementResponse> {
+    try {
+      return await this.shared.increment(key);
+    } catch (err) {
+      this.fallback(err);
+      return this.local.increment(key);
+    }
+  }
+
+  async decrement(key: string): Promise<void> {
+    await Promise.resolve()
+      .then(() => this.shared.decrement(key))
+      .catch((err: unknown) => this.fallback(err));
+    await this.local.decrement(key);
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await Promise.resolve()
+      .then(() => this.shared.resetKey(key))
+      .catch((err: unknown) => this.fallback(err));
+    await this.local.resetKey(key);
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    try {
+      return await this.shared.get?.(key);
+    } catch (err) {
+      this.fallback(err);
+      return this.local.get(key);
+    }
+  }
+
+  private fallback(err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastWarned > 60_000) {
+      this.lastWarned = now;
+      this.onFallback(err);
+    } else this.onFallback(undefined);
+  }
+}
+
+function secondsUntil(reset: Date | undefined): number {
+  return reset ? Math.max(0, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 0;
+}
+
+/** X-RateLimit-* with Reset as seconds until the window resets (API.md §4), on every response. */
+function setLegacyHeaders(req: Request, res: Response): void {
+  const info = (req as Request & { rateLimit?: { limit: number; remaining: number; resetTime?: Date } })
+    .rateLimit;
+  if (!info || res.headersSent) return;
+  res.setHeader('X-RateLimit-Limit', String(info.limit));
+  res.setHeader('X-RateLimit-Remaining', String(Math.max(0, info.remaining)));
+  res.setHeader('X-RateLimit-Reset', String(secondsUntil(info.resetTime)));
+}
+
+/**
+ * Per-API-key limit: a fixed window of `windowMs` (default one minute) per key, counted in Redis so
+ * every replica of every service shares it. Runs after authentication; unauthenticated requests are
+ * keyed by client address.
  */
 export function perKeyRateLimit(opts: RateLimitOptions): RequestHandler {
-  const store: Store = opts.redis
-    ? new RedisStore({
-        prefix: opts.prefix ?? 'mt:rl:',
-        sendCommand: (command: string, ...args: string[]) =>
-          (opts.redis as Redis).call(command, ...args) as Promise<number>,
+  const fallbacks = opts.registry
+    ? new Counter({
+        name: 'mesh_trace_rate_limit_store_fallback_total',
+        help: 'Rate-limit decisions taken by the per-process store because Redis failed',
+        registers: [opts.registry],
       })
+    : undefined;
+  const store: Store = opts.redis
+    ? new FallbackStore(
+        new RedisStore({
+          prefix: opts.prefix ?? 'mt:rl:',
+          sendCommand: (command: string, ...args: string[]) =>
+            (opts.redis as Redis).call(command, ...args) as Promise<number>,
+        }),
+        (err) => {
+          fallbacks?.inc();
+          if (err)
+            opts.log?.warn(
+              { err: err instanceof Error ? err.message : String(err) },
+              'rate_limit_redis_unavailable',
+            );
+        },
+      )
     : new MemoryStore();
-  return rateLimit({
+  const limiter = rateLimit({
     windowMs: opts.windowMs ?? 60_000,
     limit: (req) => req.auth?.rate_limit_per_minute || opts.defaultLimit,
     keyGenerator: (req) => (req.auth ? `key:${req.auth.key_id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`),
     standardHeaders: 'draft-8',
-    legacyHeaders: true,
+    legacyHeaders: false,
     passOnStoreError: true,
     store,
-    handler: (_req, _res, next, options) => {
+    handler: (req, _res, next) => {
+      const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
       next(
         new BaseError('rate_limited', 'Rate limit exceeded', {
-          retryAfterSeconds: Math.ceil(options.windowMs / 1000),
+          retryAfterSeconds: Math.max(1, secondsUntil(info?.resetTime)),
         }),
       );
     },
   });
+  return (req, res, next) => {
+    limiter(req, res, (err?: unknown) => {
+      setLegacyHeaders(req, res);
+      next(err);
+    });
+  };
 }

@@ -39,3 +39,16 @@ export async function listByOrg(ch: ClickHouseClient, orgId: string): Promise<Ap
   });
   return rs.json<ApiKeyRecord>();
 }
+
+export async function findById(
+  ch: ClickHouseClient,
+  orgId: string,
+  id: string,
+): Promise<ApiKeyRecord | undefined> {
+  const rs = await ch.query({
+    query: `SELECT ${COLUMNS} FROM api_keys_v1 FINAL WHERE org_id = {o:String} AND id = {id:String} LIMIT 1`,
+    query_params: { o: orgId, id },
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<ApiKeyRecord>())[0];
+}

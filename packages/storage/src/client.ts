@@ -24,6 +24,9 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouseClient {
       // 64-bit integers as JSON numbers would lose precision in JS; keep them as strings.
       output_format_json_quote_64bit_integers: 1,
       date_time_input_format: 'best_effort',
+      // Synchronous inserts: the writer commits offsets only once rows are stored, and the
+      // deduplication token applies to the insert itself (ClickHouse 26.2+ defaults to async).
+      async_insert: 0,
     },
   });
 }

@@ -3,10 +3,10 @@ import { createLogger, onSignals, runMain } from '@mesh-trace/config';
 import { startAllInOne } from './all-in-one.js';
 import { loadConfig } from './config.js';
 
-const HELP = `mesh-trace — Mesh-Trace all-in-one: ingest (:4001), query (:4000), writer and an embedded ClickHouse
+const HELP = `mesh-trace-all-in-one — Mesh-Trace all-in-one: ingest (:4001), query (:4000), writer and an embedded ClickHouse
 in one process, with an in-process queue instead of Kafka and in-process rate limits instead of Redis.
 
-Usage: mesh-trace [--help]
+Usage: mesh-trace-all-in-one [--help]
 
 Configuration is read from the environment:
   MESH_TRACE_HOST              listen address for both APIs (0.0.0.0)

@@ -76,7 +76,12 @@ export function createIngestApp(deps: IngestDeps, opts: { defaultMetrics?: boole
   });
   const guards = [
     requireAuth(deps.auth, 'ingest'),
-    perKeyRateLimit({ defaultLimit: deps.cfg.rateLimitPerMinute, redis: deps.redis }),
+    perKeyRateLimit({
+      defaultLimit: deps.cfg.rateLimitPerMinute,
+      redis: deps.redis,
+      registry: deps.registry,
+      log: deps.logger,
+    }),
   ];
   registerPostBatch(app, deps, guards);
   registerPostComplete(app, deps, guards);

@@ -10,6 +10,7 @@ import {
 import type { ClickHouseClient } from '@mesh-trace/storage';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
+import { registerApiKeys } from './routes/api-keys.js';
 import { registerGetTrace } from './routes/get-trace.js';
 
 export interface QueryDeps {
@@ -31,8 +32,14 @@ export function createQueryApp(deps: QueryDeps, opts: { defaultMetrics?: boolean
       return ok ? { ok } : { ok, reason: 'clickhouse unreachable' };
     },
   });
-  const limit = perKeyRateLimit({ defaultLimit: deps.rateLimitPerMinute, redis: deps.redis });
+  const limit = perKeyRateLimit({
+    defaultLimit: deps.rateLimitPerMinute,
+    redis: deps.redis,
+    registry: deps.registry,
+    log: deps.logger,
+  });
   registerGetTrace(app, deps, [requireAuth(deps.auth, 'read'), limit]);
+  registerApiKeys(app, deps, limit);
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));
   return app;

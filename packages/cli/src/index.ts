@@ -1,0 +1,1 @@
+export { runKeysCommand } from './keys-command.js';
