@@ -41,7 +41,8 @@ export class FallbackStore implements Store {
   ) {}
 
   init(options: Options): void {
-    this.shared.init?.(options);
+    // RedisStore loads its scripts here; with Redis down that fails and increments fall back.
+    Promise.resolve(this.shared.init?.(options)).catch((err: unknown) => this.fallback(err));
     this.local.init(options);
   }
 

@@ -150,7 +150,9 @@ export function toNanoseconds(text: string, unitNs: bigint, position: number): b
   const [, sign, int = '', frac = '', expText = '0'] = m;
   // Trailing zeros move into the exponent, so `1.000…0s` (any length) stays within the bounds below.
   const all = int + frac;
-  const significant = all.replace(/0+$/, '');
+  let keep = all.length;
+  while (keep > 0 && all[keep - 1] === '0') keep--;
+  const significant = all.slice(0, keep);
   const digits = BigInt(significant === '' ? '0' : significant);
   if (sign === '-' && digits !== 0n) throw new SearchSyntaxError('duration cannot be negative', position);
   const exp = Number(expText) - frac.length + (all.length - significant.length);
