@@ -1,0 +1,206 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createKey } from '@mesh-trace/auth';
+import { type ClickHouseClient, createClickHouse, migrate } from '@mesh-trace/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomTraceId, sampleBatch } from './fixtures.js';
+import { freePort, type ServiceProcess, spawnService } from './processes.js';
+import { REPO_ROOT, stackEnv } from './stack-env.js';
+import { waitFor } from './wait-for.js';
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [`${REPO_ROOT}packages/cli/dist/main.js`, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+// API keys (API.md §3) and rate limits (§4) across an ingest and a query process sharing Redis.
+describe('API keys, scopes, revocation and rate limits', () => {
+  const stack = stackEnv();
+  const run = randomBytes(4).toString('hex');
+  const org = `org_keys_${run}`;
+  let ch: ClickHouseClient;
+  let admin: string;
+  let ingestUrl: string;
+  let queryUrl: string;
+  const procs: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    ch = createClickHouse({ url: stack.CLICKHOUSE_URL });
+    await migrate(ch, { retentionDays: 30 });
+    admin = (await createKey(ch, { org_id: org, env: 'live', scopes: ['admin'] })).key;
+    const [i, q] = await Promise.all([freePort(), freePort()]);
+    ingestUrl = `http://127.0.0.1:${i}`;
+    queryUrl = `http://127.0.0.1:${q}`;
+    const common = {
+      KAFKA_BROKERS: stack.KAFKA_BROKERS,
+      REDIS_URL: stack.REDIS_URL,
+      CLICKHOUSE_URL: stack.CLICKHOUSE_URL,
+      MESH_TRACE_TOPIC: `e2e-keys-${run}`,
+    };
+    procs.push(
+      ...(await Promise.all([
+        spawnService(
+          'ingest',
+          'services/ingest/dist/main.js',
+          { ...common, MESH_TRACE_INGEST_HOST: '127.0.0.1', MESH_TRACE_INGEST_PORT: String(i) },
+          `${ingestUrl}/readyz`,
+        ),
+        spawnService(
+          'query',
+          'services/query/dist/main.js',
+          { ...common, MESH_TRACE_QUERY_HOST: '127.0.0.1', MESH_TRACE_QUERY_PORT: String(q) },
+          `${queryUrl}/readyz`,
+        ),
+      ])),
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+    await ch?.close();
+  });
+
+  const api = (path: string, key: string, init: RequestInit = {}) =>
+    fetch(`${queryUrl}${path}`, {
+      ...init,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${key}`,
+        ...(init.headers ?? {}),
+      },
+    });
+  const ingest = (key: string, body: unknown = sampleBatch().body) =>
+    fetch(`${ingestUrl}/v1/traces/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mortem-api-key': key },
+      body: JSON.stringify(body),
+    });
+  const createViaApi = async (body: Record<string, unknown>) => {
+    const res = await api('/v1/api-keys', admin, { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { id: string; key: string; prefix: string; scopes: string[]; env: string };
+  };
+
+  it('creates keys shown once, lists them without secrets, and enforces scopes', async () => {
+    const created = await createViaApi({ name: 'agent writer', scopes: ['ingest'] });
+    expect(created.key).toMatch(/^mtk_live_/);
+    expect(created.prefix).toBe(created.key.slice(0, 13));
+    expect((await ingest(created.key)).status).toBe(202);
+    // An ingest-only key cannot read, and a non-admin key cannot manage keys.
+    expect((await api(`/v1/traces/${randomTraceId()}`, created.key)).status).toBe(403);
+    expect((await api('/v1/api-keys', created.key)).status).toBe(403);
+    const listed = await (await api('/v1/api-keys', admin)).json();
+    const text = JSON.stringify(listed);
+    expect(text).toContain(created.id);
+    expect(text).not.toContain(created.key);
+    expect(text).not.toContain('key_hash');
+    const bad = await api('/v1/api-keys', admin, {
+      method: 'POST',
+      body: JSON.stringify({ scopes: ['root'] }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()) as object).toMatchObject({
+      code: 'validation_failed',
+      details: [expect.objectContaining({ path: 'scopes[0]' })],
+    });
+  });
+
+  it('makes a revoked key fail on another service within 5 seconds, and rotation swaps secrets', async () => {
+    const k = await createViaApi({ scopes: ['ingest', 'read'] });
+    expect((await ingest(k.key)).status).toBe(202);
+    const revoked = await api(`/v1/api-keys/${k.id}`, admin, { method: 'DELETE' });
+    expect(revoked.status).toBe(200);
+    expect(((await revoked.json()) as { revoked_at: string | null }).revoked_at).not.toBeNull();
+    await waitFor(
+      'revocation seen by ingest',
+      async () => ((await ingest(k.key)).status === 401 ? true : undefined),
+      {
+        timeoutMs: 5_000,
+        intervalMs: 200,
+      },
+    );
+
+    const k2 = await createViaApi({ scopes: ['read'] });
+    const rotated = await api(`/v1/api-keys/${k2.id}/rotate`, admin, { method: 'POST' });
+    expect(rotated.status).toBe(201);
+    const fresh = (await rotated.json()) as { key: string; id: string };
+    expect(fresh.key).not.toBe(k2.key);
+    expect((await api(`/v1/traces/${randomTraceId()}`, fresh.key)).status).toBe(404);
+    await waitFor(
+      'old secret refused',
+      async () => ((await api(`/v1/traces/${randomTraceId()}`, k2.key)).status === 401 ? true : undefined),
+      { timeoutMs: 5_000, intervalMs: 200 },
+    );
+    expect((await api('/v1/api-keys/key_doesnotexist', admin, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('shares one per-key limit across services and answers 429 with the limit headers', async () => {
+    const k = await createViaApi({ scopes: ['ingest', 'read'], rate_limit_per_minute: 3 });
+    const first = await api(`/v1/traces/${randomTraceId()}`, k.key);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('3');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('2');
+    expect(Number(first.headers.get('x-ratelimit-reset'))).toBeGreaterThan(0);
+    expect(Number(first.headers.get('x-ratelimit-reset'))).toBeLessThanOrEqual(60);
+    expect(first.headers.get('ratelimit-policy')).toContain('3');
+    expect((await api(`/v1/traces/${randomTraceId()}`, k.key)).status).toBe(404);
+    expect((await ingest(k.key)).status).toBe(202);
+    const limited = await ingest(k.key);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(await limited.json()).toMatchObject({ error: 'Rate limit exceeded', code: 'rate_limited' });
+  });
+
+  it('binds an agent key to its agent, and test keys to sandbox data', async () => {
+    const agentKey = await createViaApi({ scopes: ['ingest', 'read'], agent_id: 'agent_A' });
+    const sample = sampleBatch();
+    expect((await ingest(agentKey.key, sample.body)).status).toBe(202);
+    const sandbox = await createViaApi({ scopes: ['ingest', 'read'], env: 'sandbox' });
+    expect(sandbox.key).toMatch(/^mtk_test_/);
+    // The sandbox key cannot complete (or see) the live trace.
+    const complete = (key: string) =>
+      fetch(`${ingestUrl}/v1/traces/${sample.traceId}/complete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ status: 'completed' }),
+      });
+    expect((await complete(sandbox.key)).status).toBe(404);
+    const otherAgent = await createViaApi({ scopes: ['ingest'], agent_id: 'agent_B' });
+    expect((await complete(otherAgent.key)).status).toBe(404);
+    expect((await complete(agentKey.key)).status).toBe(200);
+  });
+
+  it('manages keys from the mesh-trace keys CLI against ClickHouse directly', async () => {
+    const env = { CLICKHOUSE_URL: stack.CLICKHOUSE_URL };
+    const help = await runCli(['keys', '--help'], env);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('mesh-trace keys create');
+    const created = await runCli(['keys', 'create', '--org', org, '--scopes', 'read', '--name', 'cli'], env);
+    expect(created.code).toBe(0);
+    const { id, key } = JSON.parse(created.out) as { id: string; key: string };
+    expect((await api(`/v1/traces/${randomTraceId()}`, key)).status).toBe(404);
+    const listed = await runCli(['keys', 'list', '--org', org], env);
+    expect(listed.out).toContain(id);
+    expect(listed.out).not.toContain(key);
+    expect((await runCli(['keys', 'revoke', '--org', org, id], env)).code).toBe(0);
+    await waitFor(
+      'CLI revocation effective',
+      async () => ((await api(`/v1/traces/${randomTraceId()}`, key)).status === 401 ? true : undefined),
+      { timeoutMs: 5_000, intervalMs: 200 },
+    );
+    const bad = await runCli(['keys', 'create', '--org', org, '--scopes', 'everything'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('unknown scope');
+  });
+});
