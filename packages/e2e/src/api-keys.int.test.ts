@@ -162,6 +162,41 @@ describe('API keys, scopes, revocation and rate limits', () => {
     expect(await limited.json()).toMatchObject({ error: 'Rate limit exceeded', code: 'rate_limited' });
   });
 
+  it('keeps accepting traffic when Redis is unreachable', async () => {
+    const k = await createViaApi({ scopes: ['ingest'] });
+    const port = await freePort();
+    const deadRedis = `redis://127.0.0.1:${await freePort()}`;
+    const lonely = await spawnService(
+      'ingest-without-redis',
+      'services/ingest/dist/main.js',
+      {
+        KAFKA_BROKERS: stack.KAFKA_BROKERS,
+        REDIS_URL: deadRedis,
+        CLICKHOUSE_URL: stack.CLICKHOUSE_URL,
+        MESH_TRACE_TOPIC: `e2e-keys-${run}`,
+        MESH_TRACE_INGEST_HOST: '127.0.0.1',
+        MESH_TRACE_INGEST_PORT: String(port),
+      },
+      `http://127.0.0.1:${port}/readyz`,
+    );
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/traces/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${k.key}` },
+          body: JSON.stringify(sampleBatch().body),
+        });
+        expect(res.status).toBe(202);
+        // Limits still apply, counted in process.
+        expect(res.headers.get('x-ratelimit-remaining')).toBe(String(999 - i));
+      }
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/mesh_trace_rate_limit_store_fallback_total [1-9]/);
+    } finally {
+      expect(await lonely.stop()).toBe(0);
+    }
+  });
+
   it('binds an agent key to its agent, and test keys to sandbox data', async () => {
     const agentKey = await createViaApi({ scopes: ['ingest', 'read'], agent_id: 'agent_A' });
     const sample = sampleBatch();

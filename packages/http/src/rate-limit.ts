@@ -34,6 +34,8 @@ export class FallbackStore implements Store {
   localKeys = false;
   private readonly local = new MemoryStore();
   private lastWarned = 0;
+  private options: Options | undefined;
+  private lastReinit = 0;
 
   constructor(
     private readonly shared: Store,
@@ -41,6 +43,7 @@ export class FallbackStore implements Store {
   ) {}
 
   init(options: Options): void {
+    this.options = options;
     // RedisStore loads its scripts here; with Redis down that fails and increments fall back.
     Promise.resolve(this.shared.init?.(options)).catch((err: unknown) => this.fallback(err));
     this.local.init(options);
@@ -80,6 +83,15 @@ export class FallbackStore implements Store {
 
   private fallback(err: unknown): void {
     const now = Date.now();
+    // RedisStore keeps a failed script load forever; re-initialise it (at most every 5 s) so the
+    // shared counters come back once Redis does.
+    if (this.options && now - this.lastReinit > 5_000) {
+      this.lastReinit = now;
+      const options = this.options;
+      Promise.resolve()
+        .then(() => this.shared.init?.(options))
+        .catch(() => {});
+    }
     if (now - this.lastWarned > 60_000) {
       this.lastWarned = now;
       this.onFallback(err);

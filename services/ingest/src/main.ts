@@ -2,9 +2,8 @@
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { KafkaBus } from '@mesh-trace/bus';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
-import { Registry } from '@mesh-trace/http';
+import { connectRedis, Registry } from '@mesh-trace/http';
 import { createClickHouse, migrate } from '@mesh-trace/storage';
-import { Redis } from 'ioredis';
 import { ingestMetrics } from './app.js';
 import { loadConfig } from './config.js';
 import { RedisAcceptedTraces } from './domain/accepted-traces.js';
@@ -42,13 +41,7 @@ runMain('ingest', HELP, async () => {
   });
   await bus.start();
   await bus.ensureTopics([cfg.MESH_TRACE_TOPIC]);
-  // Fail fast instead of queueing commands while Redis is down: the limiter then lets traffic pass.
-  const redis = new Redis(cfg.REDIS_URL, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    lazyConnect: false,
-  });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis_error'));
+  const redis = await connectRedis(cfg.REDIS_URL, logger);
   const registry = new Registry();
   const svc = await startIngest(
     {

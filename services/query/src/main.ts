@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
-import { Registry } from '@mesh-trace/http';
+import { connectRedis, Registry } from '@mesh-trace/http';
 import { createClickHouse, migrate } from '@mesh-trace/storage';
-import { Redis } from 'ioredis';
 import { loadConfig } from './config.js';
 import { startQuery } from './service.js';
 
@@ -29,8 +28,7 @@ runMain('query', HELP, async () => {
   if (cfg.MESH_TRACE_RUN_MIGRATIONS)
     await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
   if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
-  const redis = new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis_error'));
+  const redis = await connectRedis(cfg.REDIS_URL, logger);
   const svc = await startQuery(
     {
       logger,
