@@ -18,6 +18,11 @@ export class KafkaBus implements Bus {
   private readonly opts: KafkaBusOptions;
   private producerClient: Producer | undefined;
   private producerConnected = false;
+  /**
+   * Readiness also drops for a few seconds after a failed send (the producer may look connected to a
+   * hung broker), then comes back so traffic can probe whether Kafka recovered.
+   */
+  private lastSendFailedAt = 0;
   private readonly consumers: KafkaConsumer[] = [];
 
   constructor(opts: KafkaBusOptions) {
@@ -33,9 +38,11 @@ export class KafkaBus implements Bus {
 
   async start(): Promise<void> {
     await this.ensureTopics();
+    // kafkajs marks idempotence experimental and has a report of loss with several in-flight
+    // requests; one in flight per broker keeps ordering and idempotence sound.
     const producer = this.kafka.producer({
       idempotent: true,
-      maxInFlightRequests: 5,
+      maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
     });
     producer.on(producer.events.CONNECT, () => {
@@ -75,25 +82,44 @@ export class KafkaBus implements Bus {
 
   health(): { ok: boolean; reason?: string } {
     if (!this.producerClient) return { ok: true };
-    return this.producerConnected ? { ok: true } : { ok: false, reason: 'kafka producer disconnected' };
+    if (!this.producerConnected) return { ok: false, reason: 'kafka producer disconnected' };
+    return Date.now() - this.lastSendFailedAt > 5_000
+      ? { ok: true }
+      : { ok: false, reason: 'kafka produce failing' };
   }
 
   producer(): BusProducer {
     return {
-      connected: () => this.producerConnected,
+      connected: () => this.health().ok,
       send: async (topic, records) => {
         const p = this.producerClient;
         if (!p) throw new DependencyUnavailableError('kafka');
+        const timeoutMs = this.opts.produceTimeoutMs ?? 5_000;
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await p.send({
-            topic,
-            acks: -1,
-            timeout: this.opts.produceTimeoutMs ?? 10_000,
-            compression: CompressionTypes.GZIP,
-            messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-          });
+          // kafkajs retries a lost broker internally for longer than a client will wait; the race
+          // bounds the request. A send that times out here may still land later: at-least-once.
+          await Promise.race([
+            p.send({
+              topic,
+              acks: -1,
+              timeout: timeoutMs,
+              compression: CompressionTypes.GZIP,
+              messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+            }),
+            new Promise((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error(`produce timed out after ${timeoutMs} ms`)),
+                timeoutMs,
+              );
+            }),
+          ]);
+          this.lastSendFailedAt = 0;
         } catch (err) {
+          this.lastSendFailedAt = Date.now();
           throw new DependencyUnavailableError('kafka', err);
+        } finally {
+          clearTimeout(timer);
         }
       },
     };

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'dependency_unavailable'
   | 'draining'
+  | 'overloaded'
   | 'internal';
 
 export interface ErrorDetail {

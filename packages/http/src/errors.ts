@@ -27,6 +27,7 @@ export function statusFor(code: ErrorCode): number {
       return 429;
     case 'dependency_unavailable':
     case 'draining':
+    case 'overloaded':
       return 503;
     case 'internal':
       return 500;
@@ -79,13 +80,15 @@ export function sendError(req: Request, res: Response, err: BaseError): void {
   res.status(status).json(body);
 }
 
-export function errorMiddleware(log: Logger): ErrorRequestHandler {
+/** `onError` sees the code of every error answered (metrics: rejections by reason). */
+export function errorMiddleware(log: Logger, onError?: (code: ErrorCode) => void): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
     }
     const known = err instanceof BaseError ? err : fromBodyParser(err);
+    onError?.(known?.code ?? 'internal');
     if (known) {
       // Expected errors are warnings; 5xx dependency failures too, with their cause.
       if (statusFor(known.code) >= 500)

@@ -3,7 +3,7 @@ export { createHttpApp, type HttpAppOptions, type ReadinessCheck } from './app.j
 export { asyncRoute } from './async-route.js';
 export { errorMiddleware, notFoundHandler, sendError, statusFor } from './errors.js';
 export { type JsonBodyOptions, jsonBody } from './json-body.js';
-export { perKeyRateLimit, type RateLimitOptions } from './rate-limit.js';
+export { authFailureRateLimit, perKeyRateLimit, type RateLimitOptions } from './rate-limit.js';
 export { connectRedis } from './redis.js';
 export { requestIdOf } from './request-id.js';
 export { type HttpServerHandle, listen } from './server.js';

@@ -113,36 +113,45 @@ function setLegacyHeaders(req: Request, res: Response): void {
   res.setHeader('X-RateLimit-Reset', String(secondsUntil(info.resetTime)));
 }
 
+function sharedStore(opts: RateLimitOptions, prefix: string, fallbacks: Counter | undefined): Store {
+  if (!opts.redis) return new MemoryStore();
+  const redis = opts.redis;
+  return new FallbackStore(
+    new RedisStore({
+      prefix,
+      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<number>,
+    }),
+    (err) => {
+      fallbacks?.inc();
+      if (err)
+        opts.log?.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'rate_limit_redis_unavailable',
+        );
+    },
+  );
+}
+
+const fallbackCounters = new WeakMap<Registry, Counter>();
+function fallbackCounter(registry: Registry | undefined): Counter | undefined {
+  if (!registry) return undefined;
+  let c = fallbackCounters.get(registry);
+  if (!c) {
+    c = new Counter({
+      name: 'mesh_trace_rate_limit_store_fallback_total',
+      help: 'Rate-limit decisions taken by the per-process store because Redis failed',
+      registers: [registry],
+    });
+    fallbackCounters.set(registry, c);
+  }
+  return c;
+}
+
 /**
  * Per-API-key limit: a fixed window of `windowMs` (default one minute) per key, counted in Redis so
- * every replica of every service shares it. Runs after authentication; unauthenticated requests are
- * keyed by client address.
+ * every replica of every service shares it. Runs after authentication.
  */
 export function perKeyRateLimit(opts: RateLimitOptions): RequestHandler {
-  const fallbacks = opts.registry
-    ? new Counter({
-        name: 'mesh_trace_rate_limit_store_fallback_total',
-        help: 'Rate-limit decisions taken by the per-process store because Redis failed',
-        registers: [opts.registry],
-      })
-    : undefined;
-  const store: Store = opts.redis
-    ? new FallbackStore(
-        new RedisStore({
-          prefix: opts.prefix ?? 'mt:rl:',
-          sendCommand: (command: string, ...args: string[]) =>
-            (opts.redis as Redis).call(command, ...args) as Promise<number>,
-        }),
-        (err) => {
-          fallbacks?.inc();
-          if (err)
-            opts.log?.warn(
-              { err: err instanceof Error ? err.message : String(err) },
-              'rate_limit_redis_unavailable',
-            );
-        },
-      )
-    : new MemoryStore();
   const limiter = rateLimit({
     windowMs: opts.windowMs ?? 60_000,
     limit: (req) => req.auth?.rate_limit_per_minute || opts.defaultLimit,
@@ -150,7 +159,7 @@ export function perKeyRateLimit(opts: RateLimitOptions): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     passOnStoreError: true,
-    store,
+    store: sharedStore(opts, opts.prefix ?? 'mt:rl:', fallbackCounter(opts.registry)),
     handler: (req, _res, next) => {
       const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
       next(
@@ -166,4 +175,30 @@ export function perKeyRateLimit(opts: RateLimitOptions): RequestHandler {
       next(err);
     });
   };
+}
+
+/**
+ * In front of key verification: each client address may fail authentication `defaultLimit` times
+ * per window (default 60/min), so guessing keys is throttled; requests that authenticate are not
+ * counted. Behind a proxy, every client shares the proxy's address unless `trust proxy` is set.
+ */
+export function authFailureRateLimit(opts: RateLimitOptions): RequestHandler {
+  return rateLimit({
+    windowMs: opts.windowMs ?? 60_000,
+    limit: opts.defaultLimit,
+    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? '')}`,
+    standardHeaders: false,
+    legacyHeaders: false,
+    passOnStoreError: true,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    store: sharedStore(opts, opts.prefix ?? 'mt:rl:authfail:', fallbackCounter(opts.registry)),
+    handler: (_req, _res, next) => {
+      next(
+        new BaseError('rate_limited', 'Rate limit exceeded', {
+          retryAfterSeconds: Math.ceil((opts.windowMs ?? 60_000) / 1000),
+        }),
+      );
+    },
+  });
 }

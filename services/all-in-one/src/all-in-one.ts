@@ -59,6 +59,8 @@ export async function startAllInOne(cfg: AllInOneConfig, logger: Logger): Promis
         maxBatchItems: cfg.MESH_TRACE_MAX_BATCH_ITEMS,
         retentionDays: cfg.MESH_TRACE_RETENTION_DAYS,
         rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
+        authFailuresPerMinute: 60,
+        maxInflightBytes: 64 * 1024 * 1024,
         topic: TOPICS.spans,
       },
       logger: logger.child({ component: 'ingest' }),

@@ -3,6 +3,7 @@ import type { BusProducer } from '@mesh-trace/bus';
 import type { Logger } from '@mesh-trace/config';
 import { BaseError } from '@mesh-trace/errors';
 import {
+  authFailureRateLimit,
   createHttpApp,
   errorMiddleware,
   notFoundHandler,
@@ -12,8 +13,9 @@ import {
 import type { ClickHouseClient } from '@mesh-trace/storage';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { AcceptedTraces } from './domain/accepted-traces.js';
+import { inflightBytesGuard } from './domain/inflight-guard.js';
 import { registerPostBatch } from './routes/post-batch.js';
 import { registerPostComplete } from './routes/post-complete.js';
 
@@ -22,6 +24,10 @@ export interface IngestSettings {
   maxBatchItems: number;
   retentionDays: number;
   rateLimitPerMinute: number;
+  /** Failed authentications per client address per minute before 429. */
+  authFailuresPerMinute: number;
+  /** Request bytes held at once; beyond it ingest answers 503 instead of growing its heap. */
+  maxInflightBytes: number;
   /** Topic the batches are produced to. */
   topic: string;
 }
@@ -34,7 +40,7 @@ export interface IngestDeps {
   producer: BusProducer;
   /** Absent in the all-in-one: rate-limit counters stay in process. */
   redis?: Redis;
-  metrics: { accepted: Counter<'kind'> };
+  metrics: IngestMetrics;
   accepted: AcceptedTraces;
   /** Key lookups and the /complete fallback when a trace is no longer in the accepted store. */
   ch: ClickHouseClient;
@@ -43,12 +49,37 @@ export interface IngestDeps {
 
 export type { AuthContext };
 
-export function ingestMetrics(registry: Registry): IngestDeps['metrics'] {
+export interface IngestMetrics {
+  accepted: Counter<'kind'>;
+  batchItems: Histogram;
+  produceSeconds: Histogram;
+  rejected: Counter<'code'>;
+}
+
+export function ingestMetrics(registry: Registry): IngestMetrics {
   return {
     accepted: new Counter({
       name: 'mesh_trace_ingest_accepted_total',
       help: 'Items accepted (acknowledged by the queue), by kind',
       labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    batchItems: new Histogram({
+      name: 'mesh_trace_ingest_batch_items',
+      help: 'Items (traces + spans + events) per accepted batch',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers: [registry],
+    }),
+    produceSeconds: new Histogram({
+      name: 'mesh_trace_ingest_produce_seconds',
+      help: 'Time from produce to queue acknowledgement',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'mesh_trace_ingest_rejected_total',
+      help: 'Requests answered with an error, by code (rate_limited, validation_failed, ...)',
+      labelNames: ['code'] as const,
       registers: [registry],
     }),
   };
@@ -74,7 +105,10 @@ export function createIngestApp(deps: IngestDeps, opts: { defaultMetrics?: boole
     }
     next();
   });
+  const limitOpts = { redis: deps.redis, registry: deps.registry, log: deps.logger };
   const guards = [
+    inflightBytesGuard(deps.cfg.maxInflightBytes, deps.cfg.maxBodyBytes),
+    authFailureRateLimit({ ...limitOpts, defaultLimit: deps.cfg.authFailuresPerMinute }),
     requireAuth(deps.auth, 'ingest'),
     perKeyRateLimit({
       defaultLimit: deps.cfg.rateLimitPerMinute,
@@ -86,6 +120,6 @@ export function createIngestApp(deps: IngestDeps, opts: { defaultMetrics?: boole
   registerPostBatch(app, deps, guards);
   registerPostComplete(app, deps, guards);
   app.use(notFoundHandler);
-  app.use(errorMiddleware(deps.logger));
+  app.use(errorMiddleware(deps.logger, (code) => deps.metrics.rejected.inc({ code })));
   return app;
 }

@@ -15,6 +15,9 @@ const schema = z.object({
   MESH_TRACE_MAX_BATCH_ITEMS: envInt(10_000, 1),
   MESH_TRACE_RETENTION_DAYS: envInt(30, 1, 3650),
   MESH_TRACE_RATE_LIMIT_PER_MINUTE: envInt(1000, 1, 10_000),
+  MESH_TRACE_AUTH_FAILURES_PER_MINUTE: envInt(60, 1),
+  MESH_TRACE_MAX_INFLIGHT_BYTES: envInt(64 * 1024 * 1024, 1024),
+  MESH_TRACE_PRODUCE_TIMEOUT_MS: envInt(5_000, 100, 120_000),
   MESH_TRACE_BOOTSTRAP_KEY: z.string().optional(),
   /** How long accepted trace ids are remembered for /complete before ClickHouse is asked instead. */
   MESH_TRACE_ACCEPTED_TTL_SECONDS: envInt(86_400, 60),

@@ -20,7 +20,8 @@ Configuration is read from the environment:
   REDIS_URL              rate-limit counters (redis://127.0.0.1:6379)
   CLICKHOUSE_URL         API keys and migrations (http://127.0.0.1:8123)
   MESH_TRACE_MAX_BODY_BYTES, MESH_TRACE_MAX_BATCH_ITEMS, MESH_TRACE_RETENTION_DAYS,
-  MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
+  MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_AUTH_FAILURES_PER_MINUTE, MESH_TRACE_MAX_INFLIGHT_BYTES,
+  MESH_TRACE_PRODUCE_TIMEOUT_MS, MESH_TRACE_ACCEPTED_TTL_SECONDS, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
 `;
 
 runMain('ingest', HELP, async () => {
@@ -50,6 +51,8 @@ runMain('ingest', HELP, async () => {
         maxBatchItems: cfg.MESH_TRACE_MAX_BATCH_ITEMS,
         retentionDays: cfg.MESH_TRACE_RETENTION_DAYS,
         rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
+        authFailuresPerMinute: cfg.MESH_TRACE_AUTH_FAILURES_PER_MINUTE,
+        maxInflightBytes: cfg.MESH_TRACE_MAX_INFLIGHT_BYTES,
         topic: cfg.MESH_TRACE_TOPIC,
       },
       logger,

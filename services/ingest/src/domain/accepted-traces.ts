@@ -10,6 +10,8 @@ export interface AcceptedTraces {
   remember(tenant: Tenant, owners: Map<string, string>): Promise<void>;
   /** undefined: not known here (the caller then asks ClickHouse); else the owning agent or ''. */
   owner(tenant: Tenant, traceId: string): Promise<string | undefined>;
+  /** Known owners of several trace ids at once; unknown ids are absent from the map. */
+  owners(tenant: Tenant, traceIds: string[]): Promise<Map<string, string>>;
 }
 
 const keyOf = (t: Tenant, traceId: string) => `mt:accepted:${t.org_id}:${t.env}:${traceId}`;
@@ -30,6 +32,17 @@ export class RedisAcceptedTraces implements AcceptedTraces {
   async owner(tenant: Tenant, traceId: string): Promise<string | undefined> {
     const v = await this.redis.get(keyOf(tenant, traceId));
     return v ?? undefined;
+  }
+
+  async owners(tenant: Tenant, traceIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (traceIds.length === 0) return out;
+    const values = await this.redis.mget(traceIds.map((id) => keyOf(tenant, id)));
+    traceIds.forEach((id, i) => {
+      const v = values[i];
+      if (v !== null && v !== undefined) out.set(id, v);
+    });
+    return out;
   }
 }
 
@@ -65,5 +78,14 @@ export class MemoryAcceptedTraces implements AcceptedTraces {
       return undefined;
     }
     return e.agent;
+  }
+
+  async owners(tenant: Tenant, traceIds: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const id of traceIds) {
+      const owner = await this.owner(tenant, id);
+      if (owner !== undefined) out.set(id, owner);
+    }
+    return out;
   }
 }
