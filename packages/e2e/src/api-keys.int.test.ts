@@ -200,6 +200,8 @@ describe('API keys, scopes, revocation and rate limits', () => {
   it('binds an agent key to its agent, and test keys to sandbox data', async () => {
     const agentKey = await createViaApi({ scopes: ['ingest', 'read'], agent_id: 'agent_A' });
     const sample = sampleBatch();
+    const own = sample.body.traces[0];
+    if (own) own.agent_id = 'agent_A';
     expect((await ingest(agentKey.key, sample.body)).status).toBe(202);
     const sandbox = await createViaApi({ scopes: ['ingest', 'read'], env: 'sandbox' });
     expect(sandbox.key).toMatch(/^mtk_test_/);
@@ -214,6 +216,17 @@ describe('API keys, scopes, revocation and rate limits', () => {
     const otherAgent = await createViaApi({ scopes: ['ingest'], agent_id: 'agent_B' });
     expect((await complete(otherAgent.key)).status).toBe(404);
     expect((await complete(agentKey.key)).status).toBe(200);
+    // Sending another agent's traces is refused: by the trace record, or by a known trace id.
+    const foreign = sampleBatch();
+    const trace = foreign.body.traces[0];
+    if (trace) trace.agent_id = 'agent_B';
+    const named = await ingest(agentKey.key, foreign.body);
+    expect(named.status).toBe(403);
+    expect(await named.json()).toMatchObject({ code: 'forbidden' });
+    const hijack = {
+      spans: sample.body.spans.map((s) => ({ ...s, span_id: randomBytes(8).toString('hex') })),
+    };
+    expect((await ingest(otherAgent.key, hijack)).status).toBe(403);
   });
 
   it('manages keys from the mesh-trace keys CLI against ClickHouse directly', async () => {
