@@ -114,7 +114,10 @@ class InProcessConsumer implements BusConsumer {
       }
       const messages = t.messages.slice(0, this.bus.maxBatch);
       try {
-        await handler({ topic: this.topic, partition: 0, messages }, { heartbeat: async () => {} });
+        await handler(
+          { topic: this.topic, partition: 0, messages },
+          { heartbeat: async () => {}, commit: async () => {}, isActive: () => true },
+        );
         // Committed: drop what was handled.
         t.messages.splice(0, messages.length);
         t.base += BigInt(messages.length);

@@ -2,6 +2,7 @@ export { InProcessBus, type InProcessBusOptions } from './in-process-bus.js';
 export { KafkaBus, type KafkaBusOptions } from './kafka-bus.js';
 export { TOPICS } from './topics.js';
 export type {
+  BatchContext,
   BatchHandler,
   Bus,
   BusConsumer,

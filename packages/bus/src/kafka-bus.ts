@@ -146,6 +146,9 @@ class KafkaConsumer implements BusConsumer {
       heartbeatInterval: 3_000,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+      minBytes: opts.minBytes ?? 1,
+      maxWaitTimeInMs: opts.maxWaitMs ?? 200,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
     });
   }
 
@@ -157,6 +160,12 @@ class KafkaConsumer implements BusConsumer {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const commit = async (offset: string) => {
+          // Kafka's committed offset is the next one to read.
+          await this.consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() },
+          ]);
+        };
         await handler(
           {
             topic: batch.topic,
@@ -170,15 +179,12 @@ class KafkaConsumer implements BusConsumer {
               ),
             })),
           },
-          { heartbeat },
+          { heartbeat, commit, isActive: () => isRunning() && !isStale() },
         );
         const last = batch.messages[batch.messages.length - 1];
         if (!last) return;
-        // Commit only after the handler resolved: the rows are stored. Kafka's committed offset is
-        // the next one to read.
-        await this.consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-        ]);
+        // Commit only after the handler resolved: the rows are stored.
+        await commit(last.offset);
         this.lagByPartition.set(batch.partition, Math.max(0, Number(batch.offsetLagLow())));
       },
     });

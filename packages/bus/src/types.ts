@@ -17,12 +17,27 @@ export interface ConsumedBatch {
  * Processes one batch. When it resolves, the offsets of every message in it are committed; when it
  * rejects, nothing is committed and the batch is delivered again.
  */
-export type BatchHandler = (batch: ConsumedBatch, ctx: { heartbeat(): Promise<void> }) => Promise<void>;
+export type BatchHandler = (batch: ConsumedBatch, ctx: BatchContext) => Promise<void>;
+
+export interface BatchContext {
+  heartbeat(): Promise<void>;
+  /** Commits up to and including `offset` now (after a flushed chunk of a large batch). */
+  commit(offset: string): Promise<void>;
+  /** False once the consumer is stopping or the partition was reassigned: stop and let it redeliver. */
+  isActive(): boolean;
+}
 
 export interface ConsumerOptions {
   groupId: string;
   topic: string;
   fromBeginning?: boolean;
+  /**
+   * Fetch shaping, which is how the writer batches by bytes and age: a fetch waits up to
+   * `maxWaitMs` for `minBytes`, and returns at most `maxBytesPerPartition` per partition.
+   */
+  minBytes?: number;
+  maxWaitMs?: number;
+  maxBytesPerPartition?: number;
 }
 
 export interface BusProducer {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectSampleTrace } from './assert-trace.js';
+import { expectSampleTrace, sampleComplete } from './assert-trace.js';
 import { sampleBatch } from './fixtures.js';
 import { freePort, type ServiceProcess, spawnService } from './processes.js';
 import { waitFor } from './wait-for.js';
@@ -59,7 +59,8 @@ describe('all-in-one: first trace end to end', () => {
       'trace readable',
       async () => {
         const r = await read();
-        return r.status === 200 ? ((await r.json()) as Record<string, unknown>) : undefined;
+        const t = r.status === 200 ? ((await r.json()) as Record<string, unknown>) : undefined;
+        return t && sampleComplete(t) ? t : undefined;
       },
       { intervalMs: 25 },
     );

@@ -43,3 +43,13 @@ export function expectSampleTrace(
     expect.objectContaining({ span_id: sample.child, type: 'tool.call', data: { tool: 'search' } }),
   ]);
 }
+
+/**
+ * The writer inserts a trace's tables one after another, so a reader may briefly see the spans
+ * before the agent events: wait for the whole sample, not just the first 200.
+ */
+export function sampleComplete(trace: Record<string, unknown>): boolean {
+  return (
+    trace.span_count === 2 && Array.isArray(trace.events) && trace.events.length === 1 && trace.input !== null
+  );
+}

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createKey } from '@mesh-trace/auth';
 import { type ClickHouseClient, createClickHouse, migrate } from '@mesh-trace/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectSampleTrace } from './assert-trace.js';
+import { expectSampleTrace, sampleComplete } from './assert-trace.js';
 import { randomTraceId, sampleBatch } from './fixtures.js';
 import { freePort, type ServiceProcess, spawnService } from './processes.js';
 import { stackEnv } from './stack-env.js';
@@ -101,7 +101,8 @@ describe('split deployment: first trace end to end', () => {
 
     const trace = await waitFor('trace readable on the query service', async () => {
       const r = await getTrace(sample.traceId.toUpperCase());
-      return r.status === 200 ? ((await r.json()) as Record<string, unknown>) : undefined;
+      const t = r.status === 200 ? ((await r.json()) as Record<string, unknown>) : undefined;
+      return t && sampleComplete(t) ? t : undefined;
     });
     expectSampleTrace(trace, sample);
   });

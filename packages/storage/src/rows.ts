@@ -54,11 +54,23 @@ export interface CompletionRow {
   received_at: string;
 }
 
+export interface EdgeCallRow {
+  org_id: string;
+  env: string;
+  time: string;
+  source: string;
+  target: string;
+  cluster: string;
+  duration_ns: string;
+  is_error: number;
+}
+
 export interface TableRows {
   spans_v1: SpanRow[];
   traces_v1: TraceRow[];
   agent_events_v1: EventRow[];
   trace_completions_v1: CompletionRow[];
+  service_edge_calls_v1: EdgeCallRow[];
 }
 
 /** Map(String, String) holds every attribute value as text; arrays as JSON. */
@@ -133,5 +145,11 @@ export function messageToRows(m: TraceMessage, into: TableRows): void {
 }
 
 export function emptyRows(): TableRows {
-  return { spans_v1: [], traces_v1: [], agent_events_v1: [], trace_completions_v1: [] };
+  return {
+    spans_v1: [],
+    traces_v1: [],
+    agent_events_v1: [],
+    trace_completions_v1: [],
+    service_edge_calls_v1: [],
+  };
 }

@@ -12,6 +12,11 @@ const schema = z.object({
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
   MESH_TRACE_RETENTION_DAYS: envInt(30, 1, 3650),
+  MESH_TRACE_WRITER_MAX_ROWS: envInt(50_000, 1),
+  MESH_TRACE_WRITER_MAX_BYTES: envInt(16 * 1024 * 1024, 1024),
+  MESH_TRACE_WRITER_MAX_WAIT_MS: envInt(200, 0, 60_000),
+  MESH_TRACE_WRITER_MIN_FETCH_BYTES: envInt(256 * 1024, 1),
+  MESH_TRACE_WRITER_RETRY_MAX_MS: envInt(10_000, 10),
   MESH_TRACE_RUN_MIGRATIONS: envBool(true),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });

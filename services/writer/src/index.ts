@@ -1,3 +1,3 @@
-export { createBatchHandler, dedupTokenFor, writerMetrics } from './batch-handler.js';
+export { createBatchHandler, writerMetrics } from './batch-handler.js';
 export { loadConfig, type WriterConfig } from './config.js';
-export { startWriter, type WriterDeps, type WriterHandle } from './service.js';
+export { DEFAULT_FLUSH, startWriter, type WriterDeps, type WriterHandle } from './service.js';

@@ -16,6 +16,9 @@ Configuration is read from the environment:
   MESH_TRACE_WRITER_GROUP    consumer group (mesh-trace-writer)
   CLICKHOUSE_URL             (http://127.0.0.1:8123), CLICKHOUSE_USER, CLICKHOUSE_PASSWORD
   MESH_TRACE_WRITER_HOST / MESH_TRACE_WRITER_PORT   /healthz, /readyz, /metrics (0.0.0.0:4002)
+  MESH_TRACE_WRITER_MAX_ROWS (50000), MESH_TRACE_WRITER_MAX_BYTES (16 MiB)   rows/bytes per insert
+  MESH_TRACE_WRITER_MAX_WAIT_MS (200), MESH_TRACE_WRITER_MIN_FETCH_BYTES (256 KiB)  batch age bound
+  MESH_TRACE_WRITER_RETRY_MAX_MS (10000)   cap of the retry backoff while ClickHouse is down
   MESH_TRACE_RETENTION_DAYS, LOG_LEVEL
 `;
 
@@ -44,6 +47,13 @@ runMain('writer', HELP, async () => {
       registry: new Registry(),
       topic: cfg.MESH_TRACE_TOPIC,
       groupId: cfg.MESH_TRACE_WRITER_GROUP,
+      flush: {
+        maxRows: cfg.MESH_TRACE_WRITER_MAX_ROWS,
+        maxBytes: cfg.MESH_TRACE_WRITER_MAX_BYTES,
+        maxWaitMs: cfg.MESH_TRACE_WRITER_MAX_WAIT_MS,
+        minFetchBytes: cfg.MESH_TRACE_WRITER_MIN_FETCH_BYTES,
+        retryMaxMs: cfg.MESH_TRACE_WRITER_RETRY_MAX_MS,
+      },
     },
     { host: cfg.MESH_TRACE_WRITER_HOST, port: cfg.MESH_TRACE_WRITER_PORT },
   );

@@ -3,7 +3,8 @@ import type { Logger } from '@mesh-trace/config';
 import { createHttpApp, errorMiddleware, listen, notFoundHandler, type Registry } from '@mesh-trace/http';
 import type { ClickHouseClient } from '@mesh-trace/storage';
 import { Gauge } from 'prom-client';
-import { createBatchHandler, writerMetrics } from './batch-handler.js';
+import { createBatchHandler, type FlushSettings, writerMetrics } from './batch-handler.js';
+import { EdgeTracker } from './edge-tracker.js';
 
 export interface WriterDeps {
   bus: Bus;
@@ -12,7 +13,24 @@ export interface WriterDeps {
   registry: Registry;
   topic: string;
   groupId: string;
+  /** Defaults suit the embedded ClickHouse on 2 cores; see docs/operations.md. */
+  flush?: Partial<WriterFlushSettings>;
 }
+
+export interface WriterFlushSettings extends FlushSettings {
+  /** A fetch waits up to this long for `minFetchBytes`: the age bound of a batch. */
+  maxWaitMs: number;
+  minFetchBytes: number;
+}
+
+export const DEFAULT_FLUSH: WriterFlushSettings = {
+  maxRows: 50_000,
+  maxBytes: 16 * 1024 * 1024,
+  maxWaitMs: 200,
+  minFetchBytes: 256 * 1024,
+  retryInitialMs: 200,
+  retryMaxMs: 10_000,
+};
 
 export interface WriterHandle {
   /** Finish the batch in hand, commit it, leave the group. */
@@ -26,7 +44,15 @@ export async function startWriter(
   http?: { host: string; port: number; defaultMetrics?: boolean },
 ): Promise<WriterHandle> {
   const metrics = writerMetrics(deps.registry);
-  const consumer = deps.bus.consumer({ groupId: deps.groupId, topic: deps.topic, fromBeginning: true });
+  const flush = { ...DEFAULT_FLUSH, ...deps.flush };
+  const consumer = deps.bus.consumer({
+    groupId: deps.groupId,
+    topic: deps.topic,
+    fromBeginning: true,
+    minBytes: flush.minFetchBytes,
+    maxWaitMs: flush.maxWaitMs,
+    maxBytesPerPartition: flush.maxBytes,
+  });
   new Gauge({
     name: 'mesh_trace_writer_lag_messages',
     help: 'Messages behind the end of each partition, as of the last batch',
@@ -42,8 +68,11 @@ export async function startWriter(
       ch: deps.ch,
       producer: deps.bus.producer(),
       deadLetterTopic: `${deps.topic}.dlq`,
+      groupId: deps.groupId,
       logger: deps.logger,
       metrics,
+      edges: new EdgeTracker(),
+      flush,
     }),
   );
   deps.logger.info({ topic: deps.topic, group: deps.groupId }, 'writer_consuming');
