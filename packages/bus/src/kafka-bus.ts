@@ -1,5 +1,5 @@
 import { DependencyUnavailableError } from '@mesh-trace/errors';
-import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions } from './types.js';
 
 export interface KafkaBusOptions {
@@ -30,7 +30,15 @@ export class KafkaBus implements Bus {
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
-      logLevel: logLevel.NOTHING,
+      // kafkajs' own warnings (rebalances, lost connections) go to our logger; quieter levels are noise.
+      logLevel: opts.log ? logLevel.WARN : logLevel.NOTHING,
+      logCreator: () => (entry) => {
+        const { message, ...rest } = entry.log;
+        opts.log?.warn(
+          { kafka_namespace: entry.namespace, kafka_level: entry.label, ...rest },
+          `kafkajs: ${message}`,
+        );
+      },
       retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5_000 },
       connectionTimeout: 3_000,
     });
@@ -43,6 +51,9 @@ export class KafkaBus implements Bus {
     const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Idempotence needs unlimited internal retries; the request itself is bounded by the race below.
+      retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
       allowAutoTopicCreation: false,
     });
     producer.on(producer.events.CONNECT, () => {
@@ -142,7 +153,7 @@ class KafkaConsumer implements BusConsumer {
   ) {
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
-      sessionTimeout: 30_000,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
@@ -158,29 +169,39 @@ class KafkaConsumer implements BusConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const commit = async (offset: string) => {
+          // resolveOffset moves kafkajs' fetch position (without it the batch is fetched again);
           // Kafka's committed offset is the next one to read.
+          resolveOffset(offset);
           await this.consumer.commitOffsets([
             { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() },
           ]);
         };
-        await handler(
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            messages: batch.messages.map((m) => ({
-              offset: m.offset,
-              key: m.key,
-              value: m.value,
-              headers: Object.fromEntries(
-                Object.entries(m.headers ?? {}).map(([k, v]) => [k, v === undefined ? '' : String(v)]),
-              ),
-            })),
-          },
-          { heartbeat, commit, isActive: () => isRunning() && !isStale() },
-        );
+        // A long insert (ClickHouse slow or down) must not cost this member its partitions.
+        const ticker = setInterval(() => {
+          heartbeat().catch(() => {});
+        }, 2_000);
+        try {
+          await handler(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              messages: batch.messages.map((m) => ({
+                offset: m.offset,
+                key: m.key,
+                value: m.value,
+                headers: Object.fromEntries(
+                  Object.entries(m.headers ?? {}).map(([k, v]) => [k, v === undefined ? '' : String(v)]),
+                ),
+              })),
+            },
+            { heartbeat, commit, isActive: () => isRunning() && !isStale() },
+          );
+        } finally {
+          clearInterval(ticker);
+        }
         const last = batch.messages[batch.messages.length - 1];
         if (!last) return;
         // Commit only after the handler resolved: the rows are stored.

@@ -39,6 +39,7 @@ runMain('ingest', HELP, async () => {
     brokers: cfg.KAFKA_BROKERS,
     clientId: 'mesh-trace-ingest',
     partitions: cfg.KAFKA_PARTITIONS,
+    log: logger,
     produceTimeoutMs: cfg.MESH_TRACE_PRODUCE_TIMEOUT_MS,
   });
   await bus.start();

@@ -17,6 +17,8 @@ const schema = z.object({
   MESH_TRACE_WRITER_MAX_WAIT_MS: envInt(200, 0, 60_000),
   MESH_TRACE_WRITER_MIN_FETCH_BYTES: envInt(256 * 1024, 1),
   MESH_TRACE_WRITER_RETRY_MAX_MS: envInt(10_000, 10),
+  /** Kafka's broker minimum is 6000 (group.min.session.timeout.ms). */
+  MESH_TRACE_WRITER_SESSION_TIMEOUT_MS: envInt(30_000, 6_000),
   MESH_TRACE_RUN_MIGRATIONS: envBool(true),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });

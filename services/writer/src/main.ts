@@ -19,6 +19,7 @@ Configuration is read from the environment:
   MESH_TRACE_WRITER_MAX_ROWS (50000), MESH_TRACE_WRITER_MAX_BYTES (16 MiB)   rows/bytes per insert
   MESH_TRACE_WRITER_MAX_WAIT_MS (200), MESH_TRACE_WRITER_MIN_FETCH_BYTES (256 KiB)  batch age bound
   MESH_TRACE_WRITER_RETRY_MAX_MS (10000)   cap of the retry backoff while ClickHouse is down
+  MESH_TRACE_WRITER_SESSION_TIMEOUT_MS (30000)   consumer-group session timeout
   MESH_TRACE_RETENTION_DAYS, LOG_LEVEL
 `;
 
@@ -36,6 +37,7 @@ runMain('writer', HELP, async () => {
     brokers: cfg.KAFKA_BROKERS,
     clientId: 'mesh-trace-writer',
     partitions: cfg.KAFKA_PARTITIONS,
+    log: logger,
   });
   await bus.start();
   await bus.ensureTopics([cfg.MESH_TRACE_TOPIC, `${cfg.MESH_TRACE_TOPIC}.dlq`]);
@@ -54,6 +56,7 @@ runMain('writer', HELP, async () => {
         minFetchBytes: cfg.MESH_TRACE_WRITER_MIN_FETCH_BYTES,
         retryMaxMs: cfg.MESH_TRACE_WRITER_RETRY_MAX_MS,
       },
+      sessionTimeoutMs: cfg.MESH_TRACE_WRITER_SESSION_TIMEOUT_MS,
     },
     { host: cfg.MESH_TRACE_WRITER_HOST, port: cfg.MESH_TRACE_WRITER_PORT },
   );

@@ -15,6 +15,7 @@ export interface WriterDeps {
   groupId: string;
   /** Defaults suit the embedded ClickHouse on 2 cores; see docs/operations.md. */
   flush?: Partial<WriterFlushSettings>;
+  sessionTimeoutMs?: number;
 }
 
 export interface WriterFlushSettings extends FlushSettings {
@@ -52,6 +53,7 @@ export async function startWriter(
     minBytes: flush.minFetchBytes,
     maxWaitMs: flush.maxWaitMs,
     maxBytesPerPartition: flush.maxBytes,
+    sessionTimeoutMs: deps.sessionTimeoutMs,
   });
   new Gauge({
     name: 'mesh_trace_writer_lag_messages',
