@@ -31,6 +31,8 @@ export interface BaseErrorOptions {
   details?: ErrorDetail[];
   /** Seconds a client should wait before retrying (429, 503). */
   retryAfterSeconds?: number;
+  /** 1-based column of the problem in a request's expression (search syntax errors). */
+  column?: number;
 }
 
 export class BaseError extends Error {
@@ -39,6 +41,7 @@ export class BaseError extends Error {
   readonly context: Record<string, unknown>;
   readonly details: ErrorDetail[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly column: number | undefined;
 
   constructor(code: ErrorCode, message: string, opts: BaseErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -48,6 +51,7 @@ export class BaseError extends Error {
     this.context = opts.context ?? {};
     this.details = opts.details;
     this.retryAfterSeconds = opts.retryAfterSeconds;
+    this.column = opts.column;
   }
 }
 

@@ -77,6 +77,7 @@ export function sendError(req: Request, res: Response, err: BaseError): void {
     request_id: requestIdOf(req),
   };
   if (err.details?.length) body.details = err.details;
+  if (err.column !== undefined) body.column = err.column;
   res.status(status).json(body);
 }
 

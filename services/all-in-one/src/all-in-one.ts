@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { InProcessBus, TOPICS } from '@mesh-trace/bus';
@@ -80,6 +81,7 @@ export async function startAllInOne(cfg: AllInOneConfig, logger: Logger): Promis
       ch,
       auth,
       rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
+      cursorSecret: await ensureCursorSecret(dataDir),
     },
     { host: cfg.MESH_TRACE_HOST, port: cfg.MESH_TRACE_QUERY_PORT },
   );
@@ -100,4 +102,20 @@ export async function startAllInOne(cfg: AllInOneConfig, logger: Logger): Promis
       await clickhouse.stop();
     },
   };
+}
+
+/**
+ * One process serves every page, so any secret works; keeping it in the data directory (mode 0600)
+ * lets cursors survive a restart.
+ */
+async function ensureCursorSecret(dataDir: string): Promise<string> {
+  const file = resolve(dataDir, 'cursor-secret');
+  const saved = await readFile(file, 'utf8').then(
+    (s) => s.trim(),
+    () => '',
+  );
+  if (saved.length >= 32) return saved;
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }

@@ -10,8 +10,14 @@ import {
 import type { ClickHouseClient } from '@mesh-trace/storage';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
+import { CursorCodec } from './cursor.js';
 import { registerApiKeys } from './routes/api-keys.js';
+import { registerGetTopology } from './routes/get-topology.js';
 import { registerGetTrace } from './routes/get-trace.js';
+import { registerListServices } from './routes/list-services.js';
+import { registerListTraces } from './routes/list-traces.js';
+import { registerNodes } from './routes/nodes.js';
+import { registerSearchTraces } from './routes/search-traces.js';
 
 export interface QueryDeps {
   logger: Logger;
@@ -20,6 +26,11 @@ export interface QueryDeps {
   auth: KeyAuthenticator;
   rateLimitPerMinute: number;
   redis?: Redis;
+  /**
+   * Signs pagination cursors. Every replica behind one URL needs the same secret, or a cursor from
+   * one replica is a 400 on another (main.ts requires it in production).
+   */
+  cursorSecret: string | Buffer;
 }
 
 export function createQueryApp(deps: QueryDeps, opts: { defaultMetrics?: boolean } = {}): Express {
@@ -38,8 +49,15 @@ export function createQueryApp(deps: QueryDeps, opts: { defaultMetrics?: boolean
     registry: deps.registry,
     log: deps.logger,
   });
-  registerGetTrace(app, deps, [requireAuth(deps.auth, 'read'), limit]);
+  const read = [requireAuth(deps.auth, 'read'), limit];
+  const cursors = new CursorCodec(deps.cursorSecret);
+  registerListTraces(app, deps, cursors, read);
+  registerSearchTraces(app, deps, cursors, read);
+  registerGetTrace(app, deps, read);
+  registerListServices(app, deps, read);
+  registerGetTopology(app, deps, read);
   registerApiKeys(app, deps, limit);
+  registerNodes(app, deps, limit);
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -1,19 +1,33 @@
 import { envBool, envInt, loadConfig as parse } from '@mesh-trace/config';
 import { z } from 'zod';
 
-const schema = z.object({
-  MESH_TRACE_QUERY_HOST: z.string().default('0.0.0.0'),
-  MESH_TRACE_QUERY_PORT: envInt(4000, 0, 65535),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
-  CLICKHOUSE_USER: z.string().default('default'),
-  CLICKHOUSE_PASSWORD: z.string().default(''),
-  MESH_TRACE_RETENTION_DAYS: envInt(30, 1, 3650),
-  MESH_TRACE_RATE_LIMIT_PER_MINUTE: envInt(1000, 1, 10_000),
-  MESH_TRACE_BOOTSTRAP_KEY: z.string().optional(),
-  MESH_TRACE_RUN_MIGRATIONS: envBool(true),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-});
+const schema = z
+  .object({
+    MESH_TRACE_QUERY_HOST: z.string().default('0.0.0.0'),
+    MESH_TRACE_QUERY_PORT: envInt(4000, 0, 65535),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
+    CLICKHOUSE_USER: z.string().default('default'),
+    CLICKHOUSE_PASSWORD: z.string().default(''),
+    MESH_TRACE_RETENTION_DAYS: envInt(30, 1, 3650),
+    MESH_TRACE_RATE_LIMIT_PER_MINUTE: envInt(1000, 1, 10_000),
+    MESH_TRACE_BOOTSTRAP_KEY: z.string().optional(),
+    MESH_TRACE_RUN_MIGRATIONS: envBool(true),
+    /** Signs pagination cursors; at least 32 characters. Shared by every replica behind one URL. */
+    MESH_TRACE_CURSOR_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+    NODE_ENV: z.string().optional(),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.NODE_ENV === 'production' && cfg.MESH_TRACE_CURSOR_SECRET === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MESH_TRACE_CURSOR_SECRET'],
+        message:
+          'required when NODE_ENV=production: without it every replica signs cursors with its own random ' +
+          'secret, and a cursor issued by one replica is rejected (400) by the others and after a restart',
+      });
+  });
 
 export type QueryConfig = z.output<typeof schema>;
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
 import { connectRedis, Registry } from '@mesh-trace/http';
@@ -6,7 +7,7 @@ import { createClickHouse, migrate } from '@mesh-trace/storage';
 import { loadConfig } from './config.js';
 import { startQuery } from './service.js';
 
-const HELP = `mesh-trace-query — the query service (GET /v1/traces/:id and more on :4000)
+const HELP = `mesh-trace-query — the query service (traces, search, services, topology on :4000)
 
 Usage: mesh-trace-query [--help]
 
@@ -14,6 +15,8 @@ Configuration is read from the environment:
   MESH_TRACE_QUERY_HOST / MESH_TRACE_QUERY_PORT   listen address (0.0.0.0:4000)
   CLICKHOUSE_URL         (http://127.0.0.1:8123), CLICKHOUSE_USER, CLICKHOUSE_PASSWORD
   REDIS_URL              rate-limit counters (redis://127.0.0.1:6379)
+  MESH_TRACE_CURSOR_SECRET  signs pagination cursors (required when NODE_ENV=production; otherwise a
+                         random per-process secret: cursors then only work on this process)
   MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_RETENTION_DAYS, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
 `;
 
@@ -29,6 +32,14 @@ runMain('query', HELP, async () => {
     await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
   if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
   const redis = await connectRedis(cfg.REDIS_URL, logger);
+  let cursorSecret: string | Buffer | undefined = cfg.MESH_TRACE_CURSOR_SECRET;
+  if (cursorSecret === undefined) {
+    cursorSecret = randomBytes(32);
+    logger.warn(
+      { consequence: 'cursors are valid only on this process and until it restarts' },
+      'cursor_secret_generated',
+    );
+  }
   const svc = await startQuery(
     {
       logger,
@@ -37,6 +48,7 @@ runMain('query', HELP, async () => {
       auth: new KeyAuthenticator({ ch }),
       rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
       redis,
+      cursorSecret,
     },
     { host: cfg.MESH_TRACE_QUERY_HOST, port: cfg.MESH_TRACE_QUERY_PORT },
   );
