@@ -1,5 +1,14 @@
 import { DependencyUnavailableError } from '@mesh-trace/errors';
-import { type Admin, CompressionTypes, type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  CompressionTypes,
+  type Consumer,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
+import { GroupProducer } from './group-producer.js';
 import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions } from './types.js';
 
 export interface KafkaBusOptions {
@@ -24,6 +33,7 @@ export class KafkaBus implements Bus {
    */
   private lastSendFailedAt = 0;
   private readonly consumers: KafkaConsumer[] = [];
+  private grouped: GroupProducer | undefined;
 
   constructor(opts: KafkaBusOptions) {
     this.opts = opts;
@@ -100,37 +110,35 @@ export class KafkaBus implements Bus {
   }
 
   producer(): BusProducer {
+    if (!this.grouped) {
+      this.grouped = new GroupProducer(async (byTopic) => {
+        const p = this.producerClient;
+        if (!p) throw new Error('producer not started');
+        // One request for every send that queued up; kafkajs keeps retrying a lost broker for longer
+        // than a caller waits, so each caller's own timer bounds its request. A send that timed out
+        // may still land later: at-least-once.
+        await p.sendBatch({
+          acks: -1,
+          timeout: this.opts.produceTimeoutMs ?? 5_000,
+          compression: CompressionTypes.GZIP,
+          topicMessages: [...byTopic].map(([topic, records]) => ({
+            topic,
+            messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          })),
+        });
+      }, this.opts.produceTimeoutMs ?? 5_000);
+    }
+    const grouped = this.grouped;
     return {
       connected: () => this.health().ok,
       send: async (topic, records) => {
-        const p = this.producerClient;
-        if (!p) throw new DependencyUnavailableError('kafka');
-        const timeoutMs = this.opts.produceTimeoutMs ?? 5_000;
-        let timer: NodeJS.Timeout | undefined;
+        if (!this.producerClient) throw new DependencyUnavailableError('kafka');
         try {
-          // kafkajs retries a lost broker internally for longer than a client will wait; the race
-          // bounds the request. A send that times out here may still land later: at-least-once.
-          await Promise.race([
-            p.send({
-              topic,
-              acks: -1,
-              timeout: timeoutMs,
-              compression: CompressionTypes.GZIP,
-              messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-            }),
-            new Promise((_, reject) => {
-              timer = setTimeout(
-                () => reject(new Error(`produce timed out after ${timeoutMs} ms`)),
-                timeoutMs,
-              );
-            }),
-          ]);
+          await grouped.send(topic, records);
           this.lastSendFailedAt = 0;
         } catch (err) {
           this.lastSendFailedAt = Date.now();
           throw new DependencyUnavailableError('kafka', err);
-        } finally {
-          clearTimeout(timer);
         }
       },
     };

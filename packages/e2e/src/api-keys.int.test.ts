@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createKey } from '@mesh-trace/auth';
-import { type ClickHouseClient, createClickHouse, migrate } from '@mesh-trace/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomTraceId, sampleBatch } from './fixtures.js';
-import { freePort, type ServiceProcess, spawnService } from './processes.js';
-import { REPO_ROOT, stackEnv } from './stack-env.js';
+import { type Pipeline, startPipeline } from './pipeline.js';
+import { freePort, spawnService } from './processes.js';
+import { REPO_ROOT, type StackEnv } from './stack-env.js';
 import { waitFor } from './wait-for.js';
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
@@ -26,49 +25,22 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 
 // API keys (API.md §3) and rate limits (§4) across an ingest and a query process sharing Redis.
 describe('API keys, scopes, revocation and rate limits', () => {
-  const stack = stackEnv();
-  const run = randomBytes(4).toString('hex');
-  const org = `org_keys_${run}`;
-  let ch: ClickHouseClient;
+  let pipe: Pipeline;
+  let stack: StackEnv;
+  let org: string;
   let admin: string;
   let ingestUrl: string;
   let queryUrl: string;
-  const procs: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    ch = createClickHouse({ url: stack.CLICKHOUSE_URL });
-    await migrate(ch, { retentionDays: 30 });
-    admin = (await createKey(ch, { org_id: org, env: 'live', scopes: ['admin'] })).key;
-    const [i, q] = await Promise.all([freePort(), freePort()]);
-    ingestUrl = `http://127.0.0.1:${i}`;
-    queryUrl = `http://127.0.0.1:${q}`;
-    const common = {
-      KAFKA_BROKERS: stack.KAFKA_BROKERS,
-      REDIS_URL: stack.REDIS_URL,
-      CLICKHOUSE_URL: stack.CLICKHOUSE_URL,
-      MESH_TRACE_TOPIC: `e2e-keys-${run}`,
-    };
-    procs.push(
-      ...(await Promise.all([
-        spawnService(
-          'ingest',
-          'services/ingest/dist/main.js',
-          { ...common, MESH_TRACE_INGEST_HOST: '127.0.0.1', MESH_TRACE_INGEST_PORT: String(i) },
-          `${ingestUrl}/readyz`,
-        ),
-        spawnService(
-          'query',
-          'services/query/dist/main.js',
-          { ...common, MESH_TRACE_QUERY_HOST: '127.0.0.1', MESH_TRACE_QUERY_PORT: String(q) },
-          `${queryUrl}/readyz`,
-        ),
-      ])),
-    );
+    pipe = await startPipeline(['ingest', 'query']);
+    ({ ingestUrl, queryUrl, stack } = pipe);
+    org = `org_keys_${pipe.run}`;
+    admin = await pipe.key(['admin'], { org });
   });
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    await ch?.close();
+    await pipe?.stop();
   });
 
   const api = (path: string, key: string, init: RequestInit = {}) =>
@@ -173,7 +145,7 @@ describe('API keys, scopes, revocation and rate limits', () => {
         KAFKA_BROKERS: stack.KAFKA_BROKERS,
         REDIS_URL: deadRedis,
         CLICKHOUSE_URL: stack.CLICKHOUSE_URL,
-        MESH_TRACE_TOPIC: `e2e-keys-${run}`,
+        MESH_TRACE_TOPIC: `e2e-${pipe.run}`,
         MESH_TRACE_INGEST_HOST: '127.0.0.1',
         MESH_TRACE_INGEST_PORT: String(port),
       },

@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { createKey } from '@mesh-trace/auth';
-import { type ClickHouseClient, createClickHouse, migrate } from '@mesh-trace/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomSpanId, randomTraceId, sampleBatch } from './fixtures.js';
-import { freePort, type ServiceProcess, spawnService } from './processes.js';
-import { stackEnv } from './stack-env.js';
+import { type Pipeline, startPipeline } from './pipeline.js';
 import { waitFor } from './wait-for.js';
 
 const iso = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString();
@@ -331,66 +327,19 @@ const CASES: BadCase[] = [
 
 // Every documented rejection of POST /v1/traces/batch, then proof that the process is fine.
 describe('ingest rejects bad input with the documented status and body', () => {
-  const stack = stackEnv();
-  const run = randomBytes(4).toString('hex');
-  let ch: ClickHouseClient;
+  let pipe: Pipeline;
   let key: string;
   let ingestUrl: string;
   let queryUrl: string;
-  const procs: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    ch = createClickHouse({ url: stack.CLICKHOUSE_URL });
-    await migrate(ch, { retentionDays: 30 });
-    key = (
-      await createKey(ch, {
-        org_id: `org_bad_${run}`,
-        env: 'live',
-        scopes: ['ingest', 'read'],
-        rate_limit_per_minute: 10_000,
-      })
-    ).key;
-    const [i, q, w] = await Promise.all([freePort(), freePort(), freePort()]);
-    ingestUrl = `http://127.0.0.1:${i}`;
-    queryUrl = `http://127.0.0.1:${q}`;
-    const common = {
-      KAFKA_BROKERS: stack.KAFKA_BROKERS,
-      REDIS_URL: stack.REDIS_URL,
-      CLICKHOUSE_URL: stack.CLICKHOUSE_URL,
-      MESH_TRACE_TOPIC: `e2e-bad-${run}`,
-    };
-    procs.push(
-      ...(await Promise.all([
-        spawnService(
-          'ingest',
-          'services/ingest/dist/main.js',
-          { ...common, MESH_TRACE_INGEST_HOST: '127.0.0.1', MESH_TRACE_INGEST_PORT: String(i) },
-          `${ingestUrl}/readyz`,
-        ),
-        spawnService(
-          'query',
-          'services/query/dist/main.js',
-          { ...common, MESH_TRACE_QUERY_HOST: '127.0.0.1', MESH_TRACE_QUERY_PORT: String(q) },
-          `${queryUrl}/readyz`,
-        ),
-        spawnService(
-          'writer',
-          'services/writer/dist/main.js',
-          {
-            ...common,
-            MESH_TRACE_WRITER_GROUP: `e2e-bad-${run}`,
-            MESH_TRACE_WRITER_HOST: '127.0.0.1',
-            MESH_TRACE_WRITER_PORT: String(w),
-          },
-          `http://127.0.0.1:${w}/readyz`,
-        ),
-      ])),
-    );
+    pipe = await startPipeline(['ingest', 'query', 'writer']);
+    ({ ingestUrl, queryUrl } = pipe);
+    key = await pipe.key(['ingest', 'read'], { rate_limit_per_minute: 10_000 });
   });
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    await ch?.close();
+    await pipe?.stop();
   });
 
   it(`has at least 40 distinct cases (${CASES.length})`, () => {

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createKey } from '@mesh-trace/auth';
-import { type ClickHouseClient, createClickHouse, migrate } from '@mesh-trace/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleBatch } from './fixtures.js';
-import { freePort, type ServiceProcess, spawnService } from './processes.js';
-import { REPO_ROOT, stackEnv } from './stack-env.js';
+import { type Pipeline, startPipeline } from './pipeline.js';
+import { REPO_ROOT } from './stack-env.js';
 import { waitFor } from './wait-for.js';
 
 const PRODUCE_TIMEOUT_MS = 2_000;
@@ -18,65 +15,26 @@ function kafkaPid(): number {
 }
 
 describe('ingest while Kafka is unavailable', () => {
-  const stack = stackEnv();
-  const run = randomBytes(4).toString('hex');
-  let ch: ClickHouseClient;
+  let pipe: Pipeline;
   let key: string;
+  let org: string;
   let ingestUrl: string;
-  const procs: ServiceProcess[] = [];
   let frozen = false;
 
   beforeAll(async () => {
-    ch = createClickHouse({ url: stack.CLICKHOUSE_URL });
-    await migrate(ch, { retentionDays: 30 });
-    key = (
-      await createKey(ch, {
-        org_id: `org_outage_${run}`,
-        env: 'live',
-        scopes: ['ingest', 'read'],
-        rate_limit_per_minute: 10_000,
-      })
-    ).key;
-    const [i, w] = await Promise.all([freePort(), freePort()]);
-    ingestUrl = `http://127.0.0.1:${i}`;
-    const common = {
-      KAFKA_BROKERS: stack.KAFKA_BROKERS,
-      REDIS_URL: stack.REDIS_URL,
-      CLICKHOUSE_URL: stack.CLICKHOUSE_URL,
-      MESH_TRACE_TOPIC: `e2e-outage-${run}`,
-    };
-    procs.push(
-      ...(await Promise.all([
-        spawnService(
-          'ingest',
-          'services/ingest/dist/main.js',
-          {
-            ...common,
-            MESH_TRACE_PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS),
-            MESH_TRACE_INGEST_HOST: '127.0.0.1',
-            MESH_TRACE_INGEST_PORT: String(i),
-          },
-          `${ingestUrl}/readyz`,
-        ),
-        spawnService(
-          'writer',
-          'services/writer/dist/main.js',
-          {
-            ...common,
-            MESH_TRACE_WRITER_GROUP: `e2e-outage-${run}`,
-            MESH_TRACE_WRITER_HOST: '127.0.0.1',
-            MESH_TRACE_WRITER_PORT: String(w),
-          },
-          `http://127.0.0.1:${w}/readyz`,
-        ),
-      ])),
+    pipe = await startPipeline(
+      ['ingest', 'writer'],
+      {},
+      { ingest: { MESH_TRACE_PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS) } },
     );
+    ingestUrl = pipe.ingestUrl;
+    org = `org_outage_${pipe.run}`;
+    key = await pipe.key(['ingest', 'read'], { org, rate_limit_per_minute: 10_000 });
   });
 
   afterAll(async () => {
     if (frozen) process.kill(kafkaPid(), 'SIGCONT');
-    await Promise.all(procs.map((p) => p.stop()));
-    await ch?.close();
+    await pipe?.stop();
   });
 
   it('answers 202 or 503 within the timeout, recovers, and stores everything it acknowledged', async () => {
@@ -125,10 +83,10 @@ describe('ingest while Kafka is unavailable', () => {
     await waitFor(
       'every acknowledged trace stored',
       async () => {
-        const rs = await ch.query({
+        const rs = await pipe.ch.query({
           query:
             'SELECT uniqExact(trace_id) AS n FROM spans_v1 WHERE org_id = {org:String} AND trace_id IN {ids:Array(String)}',
-          query_params: { org: `org_outage_${run}`, ids },
+          query_params: { org, ids },
           format: 'JSONEachRow',
         });
         const [row] = await rs.json<{ n: string }>();

@@ -1,83 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { createKey } from '@mesh-trace/auth';
-import { type ClickHouseClient, createClickHouse, migrate } from '@mesh-trace/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSampleTrace, sampleComplete } from './assert-trace.js';
 import { randomTraceId, sampleBatch } from './fixtures.js';
-import { freePort, type ServiceProcess, spawnService } from './processes.js';
-import { stackEnv } from './stack-env.js';
+import { type Pipeline, startPipeline } from './pipeline.js';
 import { waitFor } from './wait-for.js';
 
 // ingest → Kafka → writer → ClickHouse → query, as three processes against the real dev stack.
 describe('split deployment: first trace end to end', () => {
-  const stack = stackEnv();
-  const run = randomBytes(4).toString('hex');
   const bootstrapKey = `mtk_live_e2e${randomBytes(16).toString('hex')}`;
-  let ch: ClickHouseClient;
+  let pipe: Pipeline;
   let key: string;
   let otherOrgKey: string;
   let ingestUrl: string;
   let queryUrl: string;
-  const procs: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    ch = createClickHouse({ url: stack.CLICKHOUSE_URL });
-    await migrate(ch, { retentionDays: 30 });
-    key = (await createKey(ch, { org_id: `org_${run}`, env: 'live', scopes: ['ingest', 'read'] })).key;
-    otherOrgKey = (
-      await createKey(ch, { org_id: `org_other_${run}`, env: 'live', scopes: ['ingest', 'read'] })
-    ).key;
-    const [ingestPort, queryPort, writerPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const common = {
-      KAFKA_BROKERS: stack.KAFKA_BROKERS,
-      REDIS_URL: stack.REDIS_URL,
-      CLICKHOUSE_URL: stack.CLICKHOUSE_URL,
-      MESH_TRACE_TOPIC: `e2e-spans-${run}`,
-      MESH_TRACE_BOOTSTRAP_KEY: bootstrapKey,
-    };
-    ingestUrl = `http://127.0.0.1:${ingestPort}`;
-    queryUrl = `http://127.0.0.1:${queryPort}`;
-    procs.push(
-      ...(await Promise.all([
-        spawnService(
-          'writer',
-          'services/writer/dist/main.js',
-          {
-            ...common,
-            MESH_TRACE_WRITER_GROUP: `e2e-writer-${run}`,
-            MESH_TRACE_WRITER_HOST: '127.0.0.1',
-            MESH_TRACE_WRITER_PORT: String(writerPort),
-          },
-          `http://127.0.0.1:${writerPort}/readyz`,
-        ),
-        spawnService(
-          'ingest',
-          'services/ingest/dist/main.js',
-          {
-            ...common,
-            MESH_TRACE_INGEST_HOST: '127.0.0.1',
-            MESH_TRACE_INGEST_PORT: String(ingestPort),
-          },
-          `${ingestUrl}/readyz`,
-        ),
-        spawnService(
-          'query',
-          'services/query/dist/main.js',
-          {
-            ...common,
-            MESH_TRACE_QUERY_HOST: '127.0.0.1',
-            MESH_TRACE_QUERY_PORT: String(queryPort),
-          },
-          `${queryUrl}/readyz`,
-        ),
-      ])),
-    );
+    pipe = await startPipeline(['writer', 'ingest', 'query'], { MESH_TRACE_BOOTSTRAP_KEY: bootstrapKey });
+    ({ ingestUrl, queryUrl } = pipe);
+    key = await pipe.key(['ingest', 'read']);
+    otherOrgKey = await pipe.key(['ingest', 'read']);
   });
 
   afterAll(async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    await ch?.close();
+    await pipe?.stop();
   });
 
   const post = (body: unknown, k = key, headers: Record<string, string> = {}) =>
@@ -91,12 +37,12 @@ describe('split deployment: first trace end to end', () => {
 
   it('accepts a batch with 202 and serves the trace with its spans and events', async () => {
     const sample = sampleBatch();
-    const res = await post(sample.body, key, { 'x-request-id': `req-${run}` });
+    const res = await post(sample.body, key, { 'x-request-id': `req-${pipe.run}` });
     expect(res.status).toBe(202);
-    expect(res.headers.get('x-request-id')).toBe(`req-${run}`);
+    expect(res.headers.get('x-request-id')).toBe(`req-${pipe.run}`);
     expect(await res.json()).toEqual({
       accepted: { traces: 1, spans: 2, events: 1 },
-      request_id: `req-${run}`,
+      request_id: `req-${pipe.run}`,
     });
 
     const trace = await waitFor('trace readable on the query service', async () => {
@@ -208,7 +154,6 @@ describe('split deployment: first trace end to end', () => {
   });
 
   it('shuts every process down cleanly on SIGTERM', async () => {
-    const codes = await Promise.all(procs.splice(0).map((p) => p.stop()));
-    expect(codes).toEqual([0, 0, 0]);
+    expect(await pipe.stop()).toEqual([0, 0, 0]);
   });
 });

@@ -231,20 +231,18 @@ describe('writer guarantees', () => {
     const at = new Date(Date.now() - 5_000).toISOString();
     const one = (span: Record<string, unknown>) =>
       encodeTraceMessages(parseBatch({ spans: [span] }, LIMITS), { org_id: org, env: 'live' }, nowNs());
-    await bus
-      .producer()
-      .send(
-        topic,
-        one({
-          trace_id,
-          span_id: randomSpanId(),
-          parent_span_id: parent,
-          name: 'q',
-          service: 'billing-db',
-          start_time: at,
-          end_time: at,
-        }),
-      );
+    await bus.producer().send(
+      topic,
+      one({
+        trace_id,
+        span_id: randomSpanId(),
+        parent_span_id: parent,
+        name: 'q',
+        service: 'billing-db',
+        start_time: at,
+        end_time: at,
+      }),
+    );
     await waitFor('child stored', async () => ((await countSpans(org)).n === 1 ? true : undefined));
     await bus
       .producer()

@@ -1,6 +1,7 @@
 export { Registry } from 'prom-client';
 export { createHttpApp, type HttpAppOptions, type ReadinessCheck } from './app.js';
 export { asyncRoute } from './async-route.js';
+export { counterTotal } from './counter-total.js';
 export { errorMiddleware, notFoundHandler, sendError, statusFor } from './errors.js';
 export { type JsonBodyOptions, jsonBody } from './json-body.js';
 export { authFailureRateLimit, perKeyRateLimit, type RateLimitOptions } from './rate-limit.js';

@@ -3,6 +3,17 @@ export { type ClickHouseClient, type ClickHouseOptions, createClickHouse } from 
 export { type InsertOptions, insertRows } from './insert.js';
 export { type MigrateOptions, migrate } from './migrate.js';
 export {
+  describeNode,
+  HEARTBEAT_INTERVAL_MS,
+  listNodes,
+  type NodeInfo,
+  type NodeView,
+  nodeStatus,
+  rateTracker,
+  setDraining,
+  startHeartbeat,
+} from './nodes.js';
+export {
   type EdgeCallRow,
   emptyRows,
   messageToRows,
@@ -10,5 +21,21 @@ export {
   stringifyAttributes,
   type TableRows,
 } from './rows.js';
+export {
+  getTopology,
+  listServices,
+  type ServiceStats,
+  type Topology,
+  type TopologyEdge,
+  type TopologyNode,
+} from './service-reader.js';
 export { getTrace, type SpanView, type TraceDetail, traceOwner } from './trace-reader.js';
+export {
+  listTraceSummaries,
+  type TraceLifecycle,
+  type TracePageQuery,
+  type TraceStatus,
+  type TraceSummary,
+  type TraceSummaryPage,
+} from './trace-summary-reader.js';
 export { findIntent, type IntentKey, recordIntent } from './writer-intents.js';

@@ -19,6 +19,9 @@ const schema = z.object({
   MESH_TRACE_MAX_INFLIGHT_BYTES: envInt(64 * 1024 * 1024, 1024),
   MESH_TRACE_PRODUCE_TIMEOUT_MS: envInt(5_000, 100, 120_000),
   MESH_TRACE_BOOTSTRAP_KEY: z.string().optional(),
+  /** Collector node identity (e.g. the pod name); default <role>-<hostname>-<pid>. */
+  MESH_TRACE_NODE_ID: z.string().optional(),
+  MESH_TRACE_CLUSTER: z.string().default(''),
   /** How long accepted trace ids are remembered for /complete before ClickHouse is asked instead. */
   MESH_TRACE_ACCEPTED_TTL_SECONDS: envInt(86_400, 60),
   MESH_TRACE_RUN_MIGRATIONS: envBool(true),

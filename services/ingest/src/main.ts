@@ -2,12 +2,14 @@
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { KafkaBus } from '@mesh-trace/bus';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
-import { connectRedis, Registry } from '@mesh-trace/http';
-import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { connectRedis, counterTotal, Registry } from '@mesh-trace/http';
+import { createClickHouse, describeNode, migrate, rateTracker, startHeartbeat } from '@mesh-trace/storage';
 import { ingestMetrics } from './app.js';
 import { loadConfig } from './config.js';
 import { RedisAcceptedTraces } from './domain/accepted-traces.js';
 import { startIngest } from './service.js';
+
+const VERSION = '0.1.0';
 
 const HELP = `mesh-trace-ingest — the ingest service (POST /v1/traces/batch on :4001)
 
@@ -21,7 +23,7 @@ Configuration is read from the environment:
   CLICKHOUSE_URL         API keys and migrations (http://127.0.0.1:8123)
   MESH_TRACE_MAX_BODY_BYTES, MESH_TRACE_MAX_BATCH_ITEMS, MESH_TRACE_RETENTION_DAYS,
   MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_AUTH_FAILURES_PER_MINUTE, MESH_TRACE_MAX_INFLIGHT_BYTES,
-  MESH_TRACE_PRODUCE_TIMEOUT_MS, MESH_TRACE_ACCEPTED_TTL_SECONDS, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
+  MESH_TRACE_NODE_ID, MESH_TRACE_CLUSTER (collector node identity), MESH_TRACE_PRODUCE_TIMEOUT_MS, MESH_TRACE_ACCEPTED_TTL_SECONDS, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
 `;
 
 runMain('ingest', HELP, async () => {
@@ -46,6 +48,20 @@ runMain('ingest', HELP, async () => {
   await bus.ensureTopics([cfg.MESH_TRACE_TOPIC]);
   const redis = await connectRedis(cfg.REDIS_URL, logger);
   const registry = new Registry();
+  const metrics = ingestMetrics(registry);
+  const rates = rateTracker();
+  const heartbeat = startHeartbeat({
+    ch,
+    node: describeNode('ingest', {
+      nodeId: cfg.MESH_TRACE_NODE_ID,
+      cluster: cfg.MESH_TRACE_CLUSTER,
+      version: VERSION,
+    }),
+    stats: async () =>
+      rates({ items: await counterTotal(metrics.accepted), errors: await counterTotal(metrics.rejected) }),
+    onDrainChange: (draining) => logger.warn({ draining }, 'node_drain_changed'),
+    log: logger,
+  });
   const svc = await startIngest(
     {
       cfg: {
@@ -64,12 +80,14 @@ runMain('ingest', HELP, async () => {
       accepted: new RedisAcceptedTraces(redis, cfg.MESH_TRACE_ACCEPTED_TTL_SECONDS),
       producer: bus.producer(),
       redis,
-      metrics: ingestMetrics(registry),
+      metrics,
     },
     { host: cfg.MESH_TRACE_INGEST_HOST, port: cfg.MESH_TRACE_INGEST_PORT },
+    { drainedByOperator: heartbeat.draining },
   );
   onSignals(async () => {
     await svc.stop();
+    await heartbeat.stop();
     await bus.stop();
     redis.disconnect();
     await ch.close();

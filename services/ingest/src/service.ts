@@ -12,10 +12,12 @@ export interface IngestHandle {
 export async function startIngest(
   deps: Omit<IngestDeps, 'isDraining'>,
   listenOn: { host: string; port: number },
-  opts: { defaultMetrics?: boolean } = {},
+  opts: { defaultMetrics?: boolean; drainedByOperator?: () => boolean } = {},
 ): Promise<IngestHandle> {
   let draining = false;
-  const app = createIngestApp({ ...deps, isDraining: () => draining }, opts);
+  // Shutting down, or drained through POST /v1/nodes/:id/drain (read on each heartbeat).
+  const isDraining = () => draining || (opts.drainedByOperator?.() ?? false);
+  const app = createIngestApp({ ...deps, isDraining }, opts);
   const server = await listen(app, listenOn.port, listenOn.host);
   deps.logger.info({ url: server.url }, 'ingest_listening');
   return {

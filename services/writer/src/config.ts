@@ -12,6 +12,8 @@ const schema = z.object({
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
   MESH_TRACE_RETENTION_DAYS: envInt(30, 1, 3650),
+  MESH_TRACE_NODE_ID: z.string().optional(),
+  MESH_TRACE_CLUSTER: z.string().default(''),
   MESH_TRACE_WRITER_MAX_ROWS: envInt(50_000, 1),
   MESH_TRACE_WRITER_MAX_BYTES: envInt(16 * 1024 * 1024, 1024),
   MESH_TRACE_WRITER_MAX_WAIT_MS: envInt(200, 0, 60_000),

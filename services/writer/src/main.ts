@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { KafkaBus } from '@mesh-trace/bus';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
-import { Registry } from '@mesh-trace/http';
-import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { counterTotal, Registry } from '@mesh-trace/http';
+import { createClickHouse, describeNode, migrate, rateTracker, startHeartbeat } from '@mesh-trace/storage';
 import { loadConfig } from './config.js';
 import { startWriter } from './service.js';
 
@@ -20,6 +20,7 @@ Configuration is read from the environment:
   MESH_TRACE_WRITER_MAX_WAIT_MS (200), MESH_TRACE_WRITER_MIN_FETCH_BYTES (256 KiB)  batch age bound
   MESH_TRACE_WRITER_RETRY_MAX_MS (10000)   cap of the retry backoff while ClickHouse is down
   MESH_TRACE_WRITER_SESSION_TIMEOUT_MS (30000)   consumer-group session timeout
+  MESH_TRACE_NODE_ID, MESH_TRACE_CLUSTER   collector node identity (default writer-<hostname>-<pid>)
   MESH_TRACE_RETENTION_DAYS, LOG_LEVEL
 `;
 
@@ -41,12 +42,13 @@ runMain('writer', HELP, async () => {
   });
   await bus.start();
   await bus.ensureTopics([cfg.MESH_TRACE_TOPIC, `${cfg.MESH_TRACE_TOPIC}.dlq`]);
+  const registry = new Registry();
   const writer = await startWriter(
     {
       bus,
       ch,
       logger,
-      registry: new Registry(),
+      registry,
       topic: cfg.MESH_TRACE_TOPIC,
       groupId: cfg.MESH_TRACE_WRITER_GROUP,
       flush: {
@@ -60,8 +62,23 @@ runMain('writer', HELP, async () => {
     },
     { host: cfg.MESH_TRACE_WRITER_HOST, port: cfg.MESH_TRACE_WRITER_PORT },
   );
+  const rates = rateTracker();
+  const heartbeat = startHeartbeat({
+    ch,
+    node: describeNode('writer', {
+      nodeId: cfg.MESH_TRACE_NODE_ID,
+      cluster: cfg.MESH_TRACE_CLUSTER,
+      version: '0.1.0',
+    }),
+    stats: async () => ({
+      ...rates({ items: await counterTotal(writer.metrics.rows) }),
+      kafka_lag: writer.lag(),
+    }),
+    log: logger,
+  });
   onSignals(async () => {
     await writer.stop();
+    await heartbeat.stop();
     await bus.stop();
     await ch.close();
   }, logger);

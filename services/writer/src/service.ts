@@ -3,7 +3,12 @@ import type { Logger } from '@mesh-trace/config';
 import { createHttpApp, errorMiddleware, listen, notFoundHandler, type Registry } from '@mesh-trace/http';
 import type { ClickHouseClient } from '@mesh-trace/storage';
 import { Gauge } from 'prom-client';
-import { createBatchHandler, type FlushSettings, writerMetrics } from './batch-handler.js';
+import {
+  createBatchHandler,
+  type FlushSettings,
+  type WriterMetrics,
+  writerMetrics,
+} from './batch-handler.js';
 import { EdgeTracker } from './edge-tracker.js';
 
 export interface WriterDeps {
@@ -34,6 +39,9 @@ export const DEFAULT_FLUSH: WriterFlushSettings = {
 };
 
 export interface WriterHandle {
+  metrics: WriterMetrics;
+  /** Messages behind, summed over this member's partitions. */
+  lag(): number;
   /** Finish the batch in hand, commit it, leave the group. */
   stop(): Promise<void>;
   health(): { ok: boolean };
@@ -91,6 +99,8 @@ export async function startWriter(
     server = await listen(app, http.port, http.host);
   }
   return {
+    metrics,
+    lag: () => [...consumer.lag().values()].reduce((a, b) => a + b, 0),
     url: server?.url,
     health: () => ({ ok: !stopping }),
     stop: async () => {
