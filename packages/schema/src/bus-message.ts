@@ -88,23 +88,27 @@ export interface BusRecord {
   value: Buffer;
 }
 
+function emptyMessage(traceId: string, tenant: Tenant, receivedAtNs: bigint): TraceMessage {
+  return {
+    v: 1,
+    org_id: tenant.org_id,
+    env: tenant.env,
+    trace_id: traceId,
+    received_at: receivedAtNs.toString(),
+    ...(tenant.agent_id ? { agent_id: tenant.agent_id } : {}),
+    traces: [],
+    spans: [],
+    events: [],
+  };
+}
+
 /** Splits a validated batch into one message per trace id. */
 export function encodeTraceMessages(batch: Batch, tenant: Tenant, receivedAtNs: bigint): BusRecord[] {
   const byTrace = new Map<string, TraceMessage>();
   const get = (traceId: string): TraceMessage => {
     let m = byTrace.get(traceId);
     if (!m) {
-      m = {
-        v: 1,
-        org_id: tenant.org_id,
-        env: tenant.env,
-        trace_id: traceId,
-        received_at: receivedAtNs.toString(),
-        ...(tenant.agent_id ? { agent_id: tenant.agent_id } : {}),
-        traces: [],
-        spans: [],
-        events: [],
-      };
+      m = emptyMessage(traceId, tenant, receivedAtNs);
       byTrace.set(traceId, m);
     }
     return m;
@@ -153,15 +157,7 @@ export function encodeCompletion(
   receivedAtNs: bigint,
 ): BusRecord {
   const m: TraceMessage = {
-    v: 1,
-    org_id: tenant.org_id,
-    env: tenant.env,
-    trace_id: traceId,
-    received_at: receivedAtNs.toString(),
-    ...(tenant.agent_id ? { agent_id: tenant.agent_id } : {}),
-    traces: [],
-    spans: [],
-    events: [],
+    ...emptyMessage(traceId, tenant, receivedAtNs),
     completion: {
       status: c.status,
       end_time: c.end_time?.toString(),

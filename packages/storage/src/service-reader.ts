@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { formatIsoNs } from '@mesh-trace/schema';
+import { queryRows } from './query-rows.js';
 
 /** One row of GET /v1/services. */
 export interface ServiceStats {
@@ -52,16 +53,7 @@ const rate = (errors: number, total: number) => (total > 0 ? errors / total : 0)
 // t-digest quantiles are approximations; microsecond precision is all they can honestly carry.
 const ms = (v: number | undefined) => Math.round((v ?? 0) * 1000) / 1000;
 
-async function rows<T>(
-  ch: ClickHouseClient,
-  query: string,
-  params: Record<string, unknown>,
-  signal?: AbortSignal,
-): Promise<T[]> {
-  return (
-    await ch.query({ query, query_params: params, format: 'JSONEachRow', abort_signal: signal })
-  ).json<T>();
-}
+const rows = queryRows;
 
 const MINUTES = `minute >= toStartOfMinute(fromUnixTimestamp64Nano({from:Int64}, 'UTC'))
              AND minute <= fromUnixTimestamp64Nano({to:Int64}, 'UTC')`;

@@ -1,5 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { formatIsoNs, parseClickHouseNs } from '@mesh-trace/schema';
+import { queryRows } from './query-rows.js';
+import type { TraceSummary } from './trace-summary-reader.js';
 
 export interface SpanView {
   trace_id: string;
@@ -18,19 +20,8 @@ export interface SpanView {
   events: { name: string; time: string; attributes: Record<string, string> }[];
 }
 
-export interface TraceDetail {
-  trace_id: string;
-  name: string;
-  root_service: string;
-  services: string[];
-  start_time: string;
-  end_time: string;
-  duration_ms: number;
-  span_count: number;
-  error_count: number;
-  status: string;
-  agent_id: string | null;
-  lifecycle: 'running' | 'completed' | 'errored';
+/** The list's summary of the trace, plus everything stored for it. */
+export interface TraceDetail extends TraceSummary {
   completion: {
     status: 'completed' | 'errored';
     end_time: string | null;
@@ -51,15 +42,7 @@ interface Scope {
   signal?: AbortSignal;
 }
 
-async function rows<T>(
-  ch: ClickHouseClient,
-  query: string,
-  params: Record<string, unknown>,
-  signal?: AbortSignal,
-): Promise<T[]> {
-  const rs = await ch.query({ query, query_params: params, format: 'JSONEachRow', abort_signal: signal });
-  return rs.json<T>();
-}
+const rows = queryRows;
 
 const msBetween = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 const parseJson = (s: string): unknown => (s === '' ? null : JSON.parse(s));
