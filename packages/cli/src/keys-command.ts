@@ -46,7 +46,7 @@ export async function runKeysCommand(argv: string[], out: (s: string) => void): 
       url: values['clickhouse-url'] ?? process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
     });
     try {
-      await migrate(ch, { retentionDays: Number(process.env.MESH_TRACE_RETENTION_DAYS ?? 30) });
+      await migrate(ch, { retentionDays: Number(process.env.MESH_TRACE_RETENTION_DAYS ?? 7) });
       const keys = new KeyService(ch);
       let result: unknown;
       switch (command) {

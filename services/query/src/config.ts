@@ -9,7 +9,7 @@ const schema = z
     CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
     CLICKHOUSE_USER: z.string().default('default'),
     CLICKHOUSE_PASSWORD: z.string().default(''),
-    MESH_TRACE_RETENTION_DAYS: envInt(30, 1, 3650),
+    MESH_TRACE_RETENTION_DAYS: envInt(7, 1, 3650),
     MESH_TRACE_RATE_LIMIT_PER_MINUTE: envInt(1000, 1, 10_000),
     MESH_TRACE_BOOTSTRAP_KEY: z.string().optional(),
     MESH_TRACE_RUN_MIGRATIONS: envBool(true),

@@ -11,7 +11,7 @@ const schema = z.object({
   CLICKHOUSE_URL: z.string().url().default('http://127.0.0.1:8123'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
-  MESH_TRACE_RETENTION_DAYS: envInt(30, 1, 3650),
+  MESH_TRACE_RETENTION_DAYS: envInt(7, 1, 3650),
   MESH_TRACE_NODE_ID: z.string().optional(),
   MESH_TRACE_CLUSTER: z.string().default(''),
   MESH_TRACE_WRITER_MAX_ROWS: envInt(50_000, 1),
