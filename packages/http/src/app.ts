@@ -14,6 +14,20 @@ export interface HttpAppOptions {
   ready: ReadinessCheck;
   /** Collect Node process metrics (once per registry). */
   defaultMetrics?: boolean;
+  /**
+   * Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client address (per-IP
+   * limits). false by default: behind a proxy set it (hop count, or addresses/subnets), or every
+   * client shares the proxy's address.
+   */
+  trustProxy?: boolean | number | string;
+}
+
+/** `MESH_TRACE_TRUST_PROXY`: true, false, a hop count, or comma-separated addresses/subnets. */
+export function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -25,7 +39,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createHttpApp(opts: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', opts.trustProxy ?? false);
   app.set('query parser', 'simple');
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: opts.registry });
   const histogram = new Histogram({

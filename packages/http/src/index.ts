@@ -1,5 +1,5 @@
 export { Registry } from 'prom-client';
-export { createHttpApp, type HttpAppOptions, type ReadinessCheck } from './app.js';
+export { createHttpApp, type HttpAppOptions, parseTrustProxy, type ReadinessCheck } from './app.js';
 export { asyncRoute } from './async-route.js';
 export { counterTotal } from './counter-total.js';
 export { errorMiddleware, notFoundHandler, sendError, statusFor } from './errors.js';

@@ -47,3 +47,14 @@ describe('FallbackStore', () => {
     expect(shared.inits).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('parseTrustProxy', () => {
+  it('reads booleans, hop counts and address lists', async () => {
+    const { parseTrustProxy } = await import('./app.js');
+    expect(parseTrustProxy(undefined)).toBe(false);
+    expect(parseTrustProxy('false')).toBe(false);
+    expect(parseTrustProxy('true')).toBe(true);
+    expect(parseTrustProxy('1')).toBe(1);
+    expect(parseTrustProxy('10.0.0.0/8, 127.0.0.1')).toBe('10.0.0.0/8, 127.0.0.1');
+  });
+});

@@ -85,11 +85,15 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
   };
 }
 
-export function createIngestApp(deps: IngestDeps, opts: { defaultMetrics?: boolean } = {}): Express {
+export function createIngestApp(
+  deps: IngestDeps,
+  opts: { defaultMetrics?: boolean; trustProxy?: boolean | number | string } = {},
+): Express {
   const app = createHttpApp({
     logger: deps.logger,
     registry: deps.registry,
     defaultMetrics: opts.defaultMetrics,
+    trustProxy: opts.trustProxy,
     ready: () =>
       deps.isDraining()
         ? { ok: false, reason: 'draining' }

@@ -1,4 +1,5 @@
 import { envBool, envInt, envList, loadConfig as parse } from '@mesh-trace/config';
+import { parseTrustProxy } from '@mesh-trace/http';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -19,6 +20,8 @@ const schema = z.object({
   MESH_TRACE_MAX_INFLIGHT_BYTES: envInt(64 * 1024 * 1024, 1024),
   MESH_TRACE_PRODUCE_TIMEOUT_MS: envInt(5_000, 100, 120_000),
   MESH_TRACE_BOOTSTRAP_KEY: z.string().optional(),
+  /** Proxies whose X-Forwarded-For is believed: true, false, a hop count, or addresses/subnets. */
+  MESH_TRACE_TRUST_PROXY: z.string().optional().transform(parseTrustProxy),
   /** Collector node identity (e.g. the pod name); default <role>-<hostname>-<pid>. */
   MESH_TRACE_NODE_ID: z.string().optional(),
   MESH_TRACE_CLUSTER: z.string().default(''),

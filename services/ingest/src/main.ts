@@ -83,7 +83,7 @@ runMain('ingest', HELP, async () => {
       metrics,
     },
     { host: cfg.MESH_TRACE_INGEST_HOST, port: cfg.MESH_TRACE_INGEST_PORT },
-    { drainedByOperator: heartbeat.draining },
+    { drainedByOperator: heartbeat.draining, trustProxy: cfg.MESH_TRACE_TRUST_PROXY },
   );
   onSignals(async () => {
     await svc.stop();

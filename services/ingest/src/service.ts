@@ -12,7 +12,11 @@ export interface IngestHandle {
 export async function startIngest(
   deps: Omit<IngestDeps, 'isDraining'>,
   listenOn: { host: string; port: number },
-  opts: { defaultMetrics?: boolean; drainedByOperator?: () => boolean } = {},
+  opts: {
+    defaultMetrics?: boolean;
+    trustProxy?: boolean | number | string;
+    drainedByOperator?: () => boolean;
+  } = {},
 ): Promise<IngestHandle> {
   let draining = false;
   // Shutting down, or drained through POST /v1/nodes/:id/drain (read on each heartbeat).

@@ -33,11 +33,15 @@ export interface QueryDeps {
   cursorSecret: string | Buffer;
 }
 
-export function createQueryApp(deps: QueryDeps, opts: { defaultMetrics?: boolean } = {}): Express {
+export function createQueryApp(
+  deps: QueryDeps,
+  opts: { defaultMetrics?: boolean; trustProxy?: boolean | number | string } = {},
+): Express {
   const app = createHttpApp({
     logger: deps.logger,
     registry: deps.registry,
     defaultMetrics: opts.defaultMetrics,
+    trustProxy: opts.trustProxy,
     ready: async () => {
       const ok = (await deps.ch.ping()).success;
       return ok ? { ok } : { ok, reason: 'clickhouse unreachable' };

@@ -1,4 +1,5 @@
 import { envBool, envInt, loadConfig as parse } from '@mesh-trace/config';
+import { parseTrustProxy } from '@mesh-trace/http';
 import { z } from 'zod';
 
 const schema = z
@@ -12,6 +13,8 @@ const schema = z
     MESH_TRACE_RETENTION_DAYS: envInt(7, 1, 3650),
     MESH_TRACE_RATE_LIMIT_PER_MINUTE: envInt(1000, 1, 10_000),
     MESH_TRACE_BOOTSTRAP_KEY: z.string().optional(),
+    /** Proxies whose X-Forwarded-For is believed: true, false, a hop count, or addresses/subnets. */
+    MESH_TRACE_TRUST_PROXY: z.string().optional().transform(parseTrustProxy),
     MESH_TRACE_RUN_MIGRATIONS: envBool(true),
     /** Signs pagination cursors; at least 32 characters. Shared by every replica behind one URL. */
     MESH_TRACE_CURSOR_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),

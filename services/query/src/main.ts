@@ -51,6 +51,7 @@ runMain('query', HELP, async () => {
       cursorSecret,
     },
     { host: cfg.MESH_TRACE_QUERY_HOST, port: cfg.MESH_TRACE_QUERY_PORT },
+    { trustProxy: cfg.MESH_TRACE_TRUST_PROXY },
   );
   onSignals(async () => {
     await svc.stop();

@@ -11,7 +11,7 @@ export interface QueryHandle {
 export async function startQuery(
   deps: QueryDeps,
   listenOn: { host: string; port: number },
-  opts: { defaultMetrics?: boolean } = {},
+  opts: { defaultMetrics?: boolean; trustProxy?: boolean | number | string } = {},
 ): Promise<QueryHandle> {
   const server = await listen(createQueryApp(deps, opts), listenOn.port, listenOn.host);
   deps.logger.info({ url: server.url }, 'query_listening');
