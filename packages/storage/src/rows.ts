@@ -1,4 +1,4 @@
-import { formatClickHouseNs, type TraceMessage } from '@mesh-trace/schema';
+import type { TraceMessage } from '@mesh-trace/schema';
 
 export interface SpanRow {
   org_id: string;
@@ -80,7 +80,15 @@ export function stringifyAttributes(attrs: Record<string, unknown>): Record<stri
   return out;
 }
 
-const ch = (ns: string) => formatClickHouseNs(BigInt(ns));
+/**
+ * Epoch nanoseconds (decimal string) as `seconds.fraction`, which DateTime64(9) parses exactly with
+ * `date_time_input_format=best_effort` (set by createClickHouse). String slicing only: formatting
+ * through BigInt and Date was the writer's single largest decoding cost.
+ */
+export const ch = (ns: string): string => {
+  const padded = ns.padStart(10, '0');
+  return `${padded.slice(0, -9)}.${padded.slice(-9)}`;
+};
 const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
 
 export function messageToRows(m: TraceMessage, into: TableRows): void {
