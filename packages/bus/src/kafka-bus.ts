@@ -176,6 +176,8 @@ class KafkaConsumer implements BusConsumer {
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning ?? true });
     await this.consumer.run({
       autoCommit: false,
+      // Partitions are independent (own offsets, own dedup tokens): overlap their inserts.
+      partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 3,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;

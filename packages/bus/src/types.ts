@@ -38,6 +38,8 @@ export interface ConsumerOptions {
   minBytes?: number;
   maxWaitMs?: number;
   maxBytesPerPartition?: number;
+  /** Partitions handled at once by this member (their inserts overlap). */
+  partitionsConcurrently?: number;
   /** How long a silent member (crashed, SIGKILLed) keeps its partitions before a rebalance. */
   sessionTimeoutMs?: number;
 }
