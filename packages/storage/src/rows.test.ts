@@ -9,6 +9,11 @@ describe('row encoding', () => {
   });
 
   it('keeps strings and encodes other attribute values as JSON text', () => {
-    expect(stringifyAttributes({ a: 'x', n: 2, b: false, l: [1, 'y'] })).toEqual({ a: 'x', n: '2', b: 'false', l: '[1,"y"]' });
+    expect(stringifyAttributes({ a: 'x', n: 2, b: false, l: [1, 'y'] })).toEqual({
+      a: 'x',
+      n: '2',
+      b: 'false',
+      l: '[1,"y"]',
+    });
   });
 });
