@@ -1,7 +1,7 @@
 export * as apiKeys from './api-keys.js';
 export { type ClickHouseClient, type ClickHouseOptions, createClickHouse } from './client.js';
 export { type InsertOptions, insertRows } from './insert.js';
-export { type MigrateOptions, migrate } from './migrate.js';
+export { type MigrateOptions, migrate, splitStatements } from './migrate.js';
 export {
   describeNode,
   HEARTBEAT_INTERVAL_MS,

@@ -67,11 +67,8 @@ interface RollupRow {
   clusters: string[];
 }
 
-async function rollups(
-  ch: ClickHouseClient,
-  scope: RangeScope,
-  cluster: string | undefined,
-): Promise<RollupRow[]> {
+/** Parameters shared by every range query of this module; `cluster` only when filtering by it. */
+function rangeParams(scope: RangeScope, cluster: string | undefined): Record<string, unknown> {
   const params: Record<string, unknown> = {
     org: scope.org_id,
     env: scope.env,
@@ -80,6 +77,15 @@ async function rollups(
     lim: MAX_ROWS,
   };
   if (cluster !== undefined) params.cluster = cluster;
+  return params;
+}
+
+async function rollups(
+  ch: ClickHouseClient,
+  scope: RangeScope,
+  cluster: string | undefined,
+): Promise<RollupRow[]> {
+  const params = rangeParams(scope, cluster);
   return rows<RollupRow>(
     ch,
     `SELECT service, toString(sum(spans)) AS spans, toString(sum(errors)) AS errors,
@@ -124,14 +130,7 @@ export async function getTopology(
   ch: ClickHouseClient,
   scope: RangeScope & { cluster?: string },
 ): Promise<Topology> {
-  const params: Record<string, unknown> = {
-    org: scope.org_id,
-    env: scope.env,
-    from: scope.from.toString(),
-    to: scope.to.toString(),
-    lim: MAX_ROWS,
-  };
-  if (scope.cluster !== undefined) params.cluster = scope.cluster;
+  const params = rangeParams(scope, scope.cluster);
   const [nodeRows, edgeRows] = await Promise.all([
     rollups(ch, scope, scope.cluster),
     rows<{ source: string; target: string; calls: string; errors: string; q: number[] }>(

@@ -17,6 +17,8 @@
 // whichever replica the service reached. NOT tested against a real cluster (see docs/deployment.md).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+// The runner's own statement splitter (needs `make build`), so both read migrations the same way.
+import { splitStatements as statements } from '../../../../packages/storage/dist/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -28,20 +30,6 @@ const retentionDays = Number(opt('--retention-days', '7'));
 const dir = fileURLToPath(new URL('../../../../packages/storage/migrations/', import.meta.url));
 const onCluster = `ON CLUSTER '${cluster}'`;
 const zkPath = `'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'`;
-
-/** Same split as packages/storage/src/migrate.ts: statements end with `;` at a line end; `--` lines are comments. */
-function statements(sql) {
-  return sql
-    .split(/;\s*(?:\n|$)/)
-    .map((s) =>
-      s
-        .split('\n')
-        .filter((line) => !line.trim().startsWith('--'))
-        .join('\n')
-        .trim(),
-    )
-    .filter(Boolean);
-}
 
 export function toCluster(statement) {
   return statement
