@@ -1,6 +1,7 @@
 import { freePort } from '../../packages/e2e/dist/index.js';
 import { getTrace } from '../../packages/storage/dist/index.js';
 import { peakRssMb, startChild, stopChild } from '../lib/children.mjs';
+import { countSpans } from '../lib/clickhouse.mjs';
 import { SpanGenerator } from '../lib/generator.mjs';
 import { keepAliveAgent, send, sleep } from '../lib/http-client.mjs';
 import { retryTransient } from '../lib/retry.mjs';
@@ -85,16 +86,6 @@ async function steadyLoad(
     queryAgent.destroy();
   }
   return { lags, traceIds, spans, failed, elapsedMs: performance.now() - started };
-}
-
-async function countSpans(ch, orgId) {
-  const rs = await ch.query({
-    query: 'SELECT count() AS n FROM spans_v1 WHERE org_id = {o:String}',
-    query_params: { o: orgId },
-    format: 'JSONEachRow',
-  });
-  const [row] = await rs.json();
-  return Number(row?.n ?? 0);
 }
 
 /** Sequential reads of `ids` (cycled); returns latencies in ms. */

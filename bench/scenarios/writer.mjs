@@ -2,6 +2,7 @@ import { freePort } from '../../packages/e2e/dist/index.js';
 import { encodeTraceMessages, nowNs, parseBatch } from '../../packages/schema/dist/index.js';
 import { emptyRows, messageToRows } from '../../packages/storage/dist/index.js';
 import { clickhousePid, cpuSeconds, peakRssMb, startChild, stopChild } from '../lib/children.mjs';
+import { countSpans } from '../lib/clickhouse.mjs';
 import { kafkajs, REPO_ROOT } from '../lib/deps.mjs';
 import { SpanGenerator } from '../lib/generator.mjs';
 import { sleep } from '../lib/http-client.mjs';
@@ -51,16 +52,6 @@ async function preProduce(ctx, topic, orgId, n, keep) {
   } finally {
     await producer.disconnect();
   }
-}
-
-async function countSpans(ch, orgId) {
-  const rs = await ch.query({
-    query: 'SELECT count() AS n FROM spans_v1 WHERE org_id = {o:String}',
-    query_params: { o: orgId },
-    format: 'JSONEachRow',
-  });
-  const [row] = await rs.json();
-  return Number(row?.n ?? 0);
 }
 
 /** One writer process, fresh group, on a topic holding exactly `n` spans: spans/s until all are stored. */
