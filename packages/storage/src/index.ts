@@ -29,7 +29,14 @@ export {
   type TopologyEdge,
   type TopologyNode,
 } from './service-reader.js';
-export { getTrace, type SpanView, type TraceDetail, traceOwner } from './trace-reader.js';
+export {
+  getTrace,
+  type SpanPosition,
+  type SpanView,
+  type SpanWindow,
+  type TraceDetail,
+  traceOwner,
+} from './trace-reader.js';
 export {
   listTraceSummaries,
   type TraceLifecycle,

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { formatIsoNs, parseClickHouseNs } from '@mesh-trace/schema';
+import { formatClickHouseNs, formatIsoNs, parseClickHouseNs } from '@mesh-trace/schema';
 import { queryRows } from './query-rows.js';
 import type { TraceSummary } from './trace-summary-reader.js';
 
@@ -33,6 +33,20 @@ export interface TraceDetail extends TraceSummary {
   input: unknown;
   spans: SpanView[];
   events: { span_id: string | null; type: string; timestamp: string; data: unknown }[];
+  /** Set when `spans` is one window of a larger trace: where the next window starts. */
+  spans_after: SpanPosition | null;
+}
+
+/** A span's place in the trace's order (start time, then span id). */
+export interface SpanPosition {
+  start_ns: bigint;
+  span_id: string;
+}
+
+/** One window of a trace's spans: at most `limit`, those ordered after `after` when given. */
+export interface SpanWindow {
+  limit: number;
+  after?: SpanPosition;
 }
 
 interface Scope {
@@ -47,8 +61,16 @@ const rows = queryRows;
 const msBetween = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 const parseJson = (s: string): unknown => (s === '' ? null : JSON.parse(s));
 
-/** One trace by id, or null when this org/env has none. Reads the trace index first: no scan. */
-export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<TraceDetail | null> {
+/**
+ * One trace by id, or null when this org/env has none. Reads the trace index first: no scan.
+ * With a window, `spans` holds at most `window.limit` spans and the summary fields still describe
+ * the whole trace (counted in ClickHouse, not from the window).
+ */
+export async function getTrace(
+  ch: ClickHouseClient,
+  scope: Scope,
+  window?: SpanWindow,
+): Promise<TraceDetail | null> {
   const params = { org: scope.org_id, env: scope.env, tid: scope.trace_id };
   const [range] = await rows<{ n: string; s: string; e: string }>(
     ch,
@@ -58,7 +80,14 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
     scope.signal,
   );
   if (!range || range.n === '0') return null;
-  const ranged = { ...params, from: range.s, to: range.e };
+  const ranged = {
+    ...params,
+    from: range.s,
+    to: range.e,
+    lim: window ? window.limit + 1 : 0,
+    after_s: window?.after ? formatClickHouseNs(window.after.start_ns) : range.s,
+    after_id: window?.after?.span_id ?? '',
+  };
   const [spanRows, traceRows, eventRows, completionRows] = await Promise.all([
     rows<{
       span_id: string;
@@ -80,8 +109,10 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
          FROM spans_v1
         WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
           AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
+          ${window?.after ? "AND (start_time, span_id) > ({after_s:DateTime64(9, 'UTC')}, {after_id:String})" : ''}
         ORDER BY start_time, span_id
-        LIMIT 1 BY span_id`,
+        LIMIT 1 BY span_id
+        ${window ? 'LIMIT {lim:UInt32}' : ''}`,
       ranged,
       scope.signal,
     ),
@@ -124,6 +155,9 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
     ),
   ]);
   const done = completionRows[0];
+  // One row past the window tells whether another window follows.
+  const more = window !== undefined && spanRows.length > window.limit;
+  if (more) spanRows.length = window.limit;
 
   const spans: SpanView[] = spanRows.map((r) => {
     const s = parseClickHouseNs(r.start_s);
@@ -148,22 +182,24 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
     };
   });
   const trace = traceRows[0];
-  const ids = new Set(spans.map((s) => s.span_id));
-  const root = spans.find((s) => s.parent_span_id === null || !ids.has(s.parent_span_id));
+  const partial = more || window?.after !== undefined;
+  const stats = partial ? await wholeTraceStats(ch, ranged, scope.signal) : localStats(spans);
+  const root = stats.root;
   const start = parseClickHouseNs(range.s);
   const end = parseClickHouseNs(range.e);
-  const errorCount = spans.filter((s) => s.status === 'error').length;
+  const errorCount = stats.errors;
+  const last = spanRows[spanRows.length - 1];
   return {
     trace_id: scope.trace_id,
     name: trace?.name || root?.name || '',
     root_service: root?.service || trace?.service || '',
-    services: [...new Set(spans.map((s) => s.service))].sort(),
+    services: stats.services,
     start_time: formatIsoNs(start),
     end_time: formatIsoNs(end),
     duration_ms: msBetween(start, end),
-    span_count: spans.length,
+    span_count: stats.spans,
     error_count: errorCount,
-    status: errorCount > 0 ? 'error' : spans.some((s) => s.status === 'ok') ? 'ok' : 'unset',
+    status: errorCount > 0 ? 'error' : stats.anyOk ? 'ok' : 'unset',
     agent_id: trace?.agent_id || null,
     lifecycle: done?.status ?? 'running',
     completion: done
@@ -184,6 +220,79 @@ export async function getTrace(ch: ClickHouseClient, scope: Scope): Promise<Trac
       timestamp: formatIsoNs(parseClickHouseNs(e.ts)),
       data: parseJson(e.data),
     })),
+    spans_after: more && last ? { start_ns: parseClickHouseNs(last.start_s), span_id: last.span_id } : null,
+  };
+}
+
+interface TraceStats {
+  root: { name: string; service: string } | undefined;
+  services: string[];
+  spans: number;
+  errors: number;
+  anyOk: boolean;
+}
+
+/** Summary figures from every span of the trace, when all of them were read. */
+function localStats(spans: SpanView[]): TraceStats {
+  const ids = new Set(spans.map((s) => s.span_id));
+  return {
+    root: spans.find((s) => s.parent_span_id === null || !ids.has(s.parent_span_id)),
+    services: [...new Set(spans.map((s) => s.service))].sort(),
+    spans: spans.length,
+    errors: spans.filter((s) => s.status === 'error').length,
+    anyOk: spans.some((s) => s.status === 'ok'),
+  };
+}
+
+/**
+ * Summary figures counted in ClickHouse, for a trace read one window at a time. The root is the
+ * earliest span without a parent (or the earliest span, when every span names a parent).
+ */
+async function wholeTraceStats(
+  ch: ClickHouseClient,
+  params: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<TraceStats> {
+  const [r] = await rows<{
+    spans: string;
+    errors: string;
+    oks: string;
+    services: string[];
+    roots: string;
+    root_name: string;
+    root_service: string;
+    first_name: string;
+    first_service: string;
+  }>(
+    ch,
+    `SELECT count() AS spans, countIf(status = 'error') AS errors, countIf(status = 'ok') AS oks,
+            arraySort(groupUniqArray(service)) AS services, countIf(parent_span_id = '') AS roots,
+            argMinIf(name, (first_start, span_id), parent_span_id = '') AS root_name,
+            argMinIf(service, (first_start, span_id), parent_span_id = '') AS root_service,
+            argMin(name, (first_start, span_id)) AS first_name,
+            argMin(service, (first_start, span_id)) AS first_service
+       FROM (SELECT span_id, any(parent_span_id) AS parent_span_id, any(name) AS name,
+                    any(service) AS service, any(status) AS status, min(start_time) AS first_start
+               FROM spans_v1
+              WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
+                AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
+              GROUP BY span_id)`,
+    params,
+    signal,
+  );
+  if (!r) return { root: undefined, services: [], spans: 0, errors: 0, anyOk: false };
+  const root =
+    r.roots !== '0'
+      ? { name: r.root_name, service: r.root_service }
+      : Number(r.spans) > 0
+        ? { name: r.first_name, service: r.first_service }
+        : undefined;
+  return {
+    root,
+    services: r.services,
+    spans: Number(r.spans),
+    errors: Number(r.errors),
+    anyOk: r.oks !== '0',
   };
 }
 

@@ -31,6 +31,8 @@ export interface QueryDeps {
    * one replica is a 400 on another (main.ts requires it in production).
    */
   cursorSecret: string | Buffer;
+  /** Spans per GET /v1/traces/:id response before the trace is returned in windows (default 10,000). */
+  traceMaxSpans?: number;
 }
 
 export function createQueryApp(
@@ -57,7 +59,7 @@ export function createQueryApp(
   const cursors = new CursorCodec(deps.cursorSecret);
   registerListTraces(app, deps, cursors, read);
   registerSearchTraces(app, deps, cursors, read);
-  registerGetTrace(app, deps, read);
+  registerGetTrace(app, deps, cursors, read);
   registerListServices(app, deps, read);
   registerGetTopology(app, deps, read);
   registerApiKeys(app, deps, limit);

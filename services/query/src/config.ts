@@ -16,6 +16,8 @@ const schema = z
     /** Proxies whose X-Forwarded-For is believed: true, false, a hop count, or addresses/subnets. */
     MESH_TRACE_TRUST_PROXY: z.string().optional().transform(parseTrustProxy),
     MESH_TRACE_RUN_MIGRATIONS: envBool(true),
+    /** GET /v1/traces/:id returns at most this many spans per response; larger traces come in windows. */
+    MESH_TRACE_TRACE_MAX_SPANS: envInt(10_000, 1, 100_000),
     /** Signs pagination cursors; at least 32 characters. Shared by every replica behind one URL. */
     MESH_TRACE_CURSOR_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
     NODE_ENV: z.string().optional(),

@@ -53,7 +53,7 @@ export function bindingHash(binding: CursorBinding): string {
   );
 }
 
-function badCursor(why: string): ValidationError {
+export function badCursor(why: string): ValidationError {
   return new ValidationError('bad cursor', [{ path: 'cursor', message: why }], 'invalid_request');
 }
 
@@ -80,12 +80,31 @@ export class CursorCodec {
       last_start: state.lastStart.toString(),
       last_trace_id: state.lastTraceId,
     };
-    const body = b64(Buffer.from(JSON.stringify(payload), 'utf8'));
-    return `${body}.${b64(this.sign(body))}`;
+    return this.seal(payload);
   }
 
   /** The cursor's state, or a 400 `invalid_request` "bad cursor" for anything else. */
   decode(cursor: string, binding: CursorBinding): CursorState {
+    const p = this.open(cursor, payloadSchema);
+    if (p.filters !== bindingHash(binding))
+      throw badCursor('the cursor belongs to another query, organisation or environment');
+    return {
+      from: BigInt(p.from),
+      snapshotEnd: BigInt(p.snapshot_end),
+      storedBeforeMs: BigInt(p.stored_before),
+      lastStart: BigInt(p.last_start),
+      lastTraceId: p.last_trace_id,
+    };
+  }
+
+  /** Any JSON payload as a signed cursor. */
+  seal(payload: object): string {
+    const body = b64(Buffer.from(JSON.stringify(payload), 'utf8'));
+    return `${body}.${b64(this.sign(body))}`;
+  }
+
+  /** A sealed payload, checked against its signature and then `schema`; a 400 "bad cursor" otherwise. */
+  open<T>(cursor: string, schema: z.ZodType<T>): T {
     if (cursor.length > MAX_CURSOR_CHARS) throw badCursor('too long');
     const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(cursor);
     if (!m?.[1] || !m[2]) throw badCursor('malformed');
@@ -100,18 +119,9 @@ export class CursorCodec {
     } catch {
       throw badCursor('malformed');
     }
-    const parsed = payloadSchema.safeParse(json);
+    const parsed = schema.safeParse(json);
     if (!parsed.success) throw badCursor('malformed');
-    const p = parsed.data;
-    if (p.filters !== bindingHash(binding))
-      throw badCursor('the cursor belongs to another query, organisation or environment');
-    return {
-      from: BigInt(p.from),
-      snapshotEnd: BigInt(p.snapshot_end),
-      storedBeforeMs: BigInt(p.stored_before),
-      lastStart: BigInt(p.last_start),
-      lastTraceId: p.last_trace_id,
-    };
+    return parsed.data;
   }
 
   private sign(body: string): Buffer {

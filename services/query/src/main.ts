@@ -17,6 +17,7 @@ Configuration is read from the environment:
   REDIS_URL              rate-limit counters (redis://127.0.0.1:6379)
   MESH_TRACE_CURSOR_SECRET  signs pagination cursors (required when NODE_ENV=production; otherwise a
                          random per-process secret: cursors then only work on this process)
+  MESH_TRACE_TRACE_MAX_SPANS  spans per trace response before windows (10000)
   MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_RETENTION_DAYS, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
 `;
 
@@ -49,6 +50,7 @@ runMain('query', HELP, async () => {
       rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
       redis,
       cursorSecret,
+      traceMaxSpans: cfg.MESH_TRACE_TRACE_MAX_SPANS,
     },
     { host: cfg.MESH_TRACE_QUERY_HOST, port: cfg.MESH_TRACE_QUERY_PORT },
     { trustProxy: cfg.MESH_TRACE_TRUST_PROXY },
