@@ -6,7 +6,7 @@
 //
 //   node scripts/bench.mjs                 full run (under 20 minutes)
 //   BENCH_QUICK=1 node scripts/bench.mjs   quick run (under 3 minutes)
-//   BENCH_ONLY=ingest,writer,read          a subset;  BENCH_SEED=42  the payload seed
+//   BENCH_ONLY=ingest,writer,read,query    a subset;  BENCH_SEED=42  the payload seed
 // Method and latest figures: docs/benchmarks.md.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,13 +15,14 @@ import { kafkajs, REPO_ROOT } from '../bench/lib/deps.mjs';
 import { KeyPool } from '../bench/lib/keys.mjs';
 import { markdownTable } from '../bench/lib/stats.mjs';
 import { ingestScenario } from '../bench/scenarios/ingest.mjs';
+import { queryScaleScenarios } from '../bench/scenarios/query-scale.mjs';
 import { readPathScenarios } from '../bench/scenarios/read-path.mjs';
 import { writerScenario } from '../bench/scenarios/writer.mjs';
 import { stackEnv } from '../packages/e2e/dist/index.js';
 import { createClickHouse, migrate } from '../packages/storage/dist/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'ingest,writer,read').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'ingest,writer,read,query').split(',').map((s) => s.trim()));
 
 const cfg = QUICK
   ? {
@@ -37,6 +38,9 @@ const cfg = QUICK
       freshnessRunMs: 5_000,
       readWarmup: 10,
       readCount: 50,
+      scaleSpans: 500_000,
+      scaleReads: 40,
+      scaleDeepPage: 10,
     }
   : {
       warmupMs: 3_000,
@@ -51,6 +55,9 @@ const cfg = QUICK
       freshnessRunMs: 15_000,
       readWarmup: 30,
       readCount: 150,
+      scaleSpans: 10_000_000,
+      scaleReads: 150,
+      scaleDeepPage: 20,
     };
 if (process.env.BENCH_FRESHNESS_RATE) cfg.freshnessSpansPerSec = Number(process.env.BENCH_FRESHNESS_RATE);
 
@@ -150,6 +157,11 @@ async function main() {
     ['ingest', 'ingest, 1,000 spans/request, 8 in flight', () => ingestScenario(ctx, 1_000, 8)],
     ['writer', `writer, ${cfg.writerSpans} spans x ${cfg.writerReps}`, () => writerScenario(ctx)],
     ['read', 'freshness lag and trace by id', () => readPathScenarios(ctx)],
+    [
+      'query',
+      `queries over ${cfg.scaleSpans.toLocaleString('en')} stored spans`,
+      () => queryScaleScenarios(ctx),
+    ],
   ];
   const results = [];
   let failures = 0;
