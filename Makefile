@@ -27,10 +27,12 @@ stack-down: ## stop what stack-up started
 	deploy/stack/down.sh
 
 test: build ## start the stack, run every suite, stop the stack; last line: N passed, N failed
+	@scripts/ensure-compose.sh >/dev/null
 	@deploy/stack/up.sh; status=0; node scripts/run-tests.mjs --no-summary || status=$$?; deploy/stack/down.sh >/dev/null || true; \
 	  node scripts/run-tests.mjs --summary || status=1; exit $$status
 
 test-unit: build ## unit tests only (no stack needed)
+	@scripts/ensure-compose.sh >/dev/null
 	node scripts/run-tests.mjs --project unit
 
 bench: build ## run the benchmarks against the dev stack

@@ -1,8 +1,10 @@
-// What users of docker-compose.yml, the Dockerfile and deploy/k8s rely on, checked without Docker or a
-// cluster: health checks and start order, the writer's replica bound, no chDB in service images, probes,
+// What users of docker-compose.yml, the Dockerfile and deploy/k8s rely on, checked without a Docker
+// engine or a cluster: the compose file through the real `docker compose config` (built from the Go
+// module proxy by scripts/ensure-compose.sh); health checks and start order, the writer's replica bound, no chDB in service images, probes,
 // Kubernetes schema validity (kubernetes-models: the Kubernetes 1.27 OpenAPI schemas) and that every
 // environment variable a service reads is either set or safely defaulted — read from the services' own
 // zod config schemas, so a new variable without a deployment value fails here.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -33,32 +35,6 @@ function envLines(lines: string[]): Env {
   return env;
 }
 
-/** Compose interpolation of one string: ${X}, ${X:-default}, ${X-default}, ${X:?error}, ${X?error}, $$. */
-function interpolate(value: string, env: Env): string {
-  return value.replace(
-    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g,
-    (m, name: string, op?: string, arg?: string) => {
-      if (m === '$$') return '$';
-      const v = env[name];
-      const set = op?.startsWith(':') ? v !== undefined && v !== '' : v !== undefined;
-      if (op?.endsWith('?')) {
-        if (!set) throw new Error(`required variable ${name} is missing: ${arg}`);
-        return v ?? '';
-      }
-      if (op?.endsWith('-')) return set ? (v ?? '') : (arg ?? '');
-      return v ?? '';
-    },
-  );
-}
-
-function interpolateTree(node: unknown, env: Env): unknown {
-  if (typeof node === 'string') return interpolate(node, env);
-  if (Array.isArray(node)) return node.map((n) => interpolateTree(n, env));
-  if (node !== null && typeof node === 'object')
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolateTree(v, env)]));
-  return node;
-}
-
 const TEST_SECRETS: Env = {
   CLICKHOUSE_PASSWORD: 'test-password',
   MESH_TRACE_CURSOR_SECRET: 'test-cursor-secret-0123456789abcdef0123',
@@ -68,8 +44,22 @@ const composeEnv: Env = {
   ...envLines(read('deploy/compose/env.example').split('\n')),
   ...TEST_SECRETS,
 };
-const loadCompose = (env: Env) =>
-  obj(interpolateTree(parse(read('docker-compose.yml'), { merge: true }), env));
+/**
+ * The compose model as the real Docker Compose CLI resolves it (`docker compose config`: schema
+ * validation, interpolation, merges, normalisation), built by scripts/ensure-compose.sh. Throws with
+ * compose's own message when it refuses the file.
+ */
+function loadCompose(env: Env): Obj {
+  const bin = process.env.MESH_TRACE_COMPOSE_BIN ?? `${root}.tools/bin/docker-compose`;
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/ensure-compose.sh (make test does)`);
+  const out = spawnSync(
+    bin,
+    ['--project-directory', root, '-f', `${root}docker-compose.yml`, 'config', '--format', 'json'],
+    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, encoding: 'utf8' },
+  );
+  if (out.status !== 0) throw new Error(`docker compose config failed: ${out.stderr}${out.error ?? ''}`);
+  return obj(JSON.parse(out.stdout));
+}
 const compose = loadCompose(composeEnv);
 const composeServices = obj(compose.services);
 
@@ -225,14 +215,16 @@ describe('docker-compose.yml', () => {
     expect(partitions, 'writers beyond the partition count idle').toBeGreaterThanOrEqual(2);
     for (const [name, svc] of Object.entries(composeServices))
       if (name !== 'proxy') expect(obj(svc).ports, name).toBeUndefined();
-    expect(arr(obj(composeServices.proxy).ports)).toEqual(['8080:8080']);
+    expect(arr(obj(composeServices.proxy).ports).map((p) => `${obj(p).published}:${obj(p).target}`)).toEqual([
+      '8080:8080',
+    ]);
   });
 
   it('mounts files that exist', () => {
     for (const [name, svc] of Object.entries(composeServices))
-      for (const v of arr(obj(svc).volumes)) {
-        const src = String(v).split(':')[0] ?? '';
-        if (src.startsWith('./')) expect(existsSync(root + src.slice(2)), `${name}: ${src}`).toBe(true);
+      for (const v of arr(obj(svc).volumes).map(obj)) {
+        // Compose resolves bind sources to absolute paths; named volumes have no source file.
+        if (v.type === 'bind') expect(existsSync(String(v.source)), `${name}: ${v.source}`).toBe(true);
       }
   });
 
