@@ -6,15 +6,18 @@
 //
 //   node scripts/bench.mjs                 full run (under 20 minutes)
 //   BENCH_QUICK=1 node scripts/bench.mjs   quick run (under 3 minutes)
-//   BENCH_ONLY=ingest,writer,read,query    a subset;  BENCH_SEED=42  the payload seed
+//   BENCH_DOCS=1                           charts to docs/img/ (default bench-charts/, gitignored)
+//   BENCH_ONLY=ingest,otlp,writer,read,query  a subset;  BENCH_SEED=42  the payload seed
 // Method and latest figures: docs/benchmarks.md.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { runCharts } from '../bench/lib/charts.mjs';
 import { installExitHandlers, stopAll } from '../bench/lib/children.mjs';
 import { kafkajs, REPO_ROOT } from '../bench/lib/deps.mjs';
 import { KeyPool } from '../bench/lib/keys.mjs';
 import { markdownTable } from '../bench/lib/stats.mjs';
 import { ingestScenario } from '../bench/scenarios/ingest.mjs';
+import { otlpScenario } from '../bench/scenarios/otlp.mjs';
 import { queryScaleScenarios } from '../bench/scenarios/query-scale.mjs';
 import { readPathScenarios } from '../bench/scenarios/read-path.mjs';
 import { writerScenario } from '../bench/scenarios/writer.mjs';
@@ -22,7 +25,9 @@ import { stackEnv } from '../packages/e2e/dist/index.js';
 import { createClickHouse, migrate } from '../packages/storage/dist/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'ingest,writer,read,query').split(',').map((s) => s.trim()));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'ingest,otlp,writer,read,query').split(',').map((s) => s.trim()),
+);
 
 const cfg = QUICK
   ? {
@@ -155,6 +160,16 @@ async function main() {
   const scenarios = [
     ['ingest', 'ingest, 100 spans/request, 16 in flight', () => ingestScenario(ctx, 100, 16)],
     ['ingest', 'ingest, 1,000 spans/request, 8 in flight', () => ingestScenario(ctx, 1_000, 8)],
+    [
+      'otlp',
+      'OTLP protobuf vs JSON batch, 100 spans/request, 16 in flight',
+      () => otlpScenario(ctx, 100, 16),
+    ],
+    [
+      'otlp',
+      'OTLP protobuf vs JSON batch, 1,000 spans/request, 8 in flight',
+      () => otlpScenario(ctx, 1_000, 8),
+    ],
     ['writer', `writer, ${cfg.writerSpans} spans x ${cfg.writerReps}`, () => writerScenario(ctx)],
     ['read', 'freshness lag and trace by id', () => readPathScenarios(ctx)],
     [
@@ -193,6 +208,12 @@ async function main() {
     results,
   };
   writeFileSync(`${REPO_ROOT}bench-results.json`, `${JSON.stringify(out, null, 2)}\n`);
+  // Charts go next to the results; BENCH_DOCS=1 writes them where docs/benchmarks.md shows them.
+  const chartDir = process.env.BENCH_DOCS === '1' ? `${REPO_ROOT}docs/img` : `${REPO_ROOT}bench-charts`;
+  mkdirSync(chartDir, { recursive: true });
+  const caption = `${out.mode} run, ${info.nproc} cpus, ${out.finished_at.slice(0, 10)}`;
+  for (const [name, svg] of Object.entries(runCharts(results, caption)))
+    writeFileSync(`${chartDir}/${name}`, svg);
   console.log(`\n${markdownTable(results)}\n`);
   log(
     `load average at start ${info.load_avg_at_start.join(' ')}, now ${os
