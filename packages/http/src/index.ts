@@ -8,4 +8,5 @@ export { authFailureRateLimit, perKeyRateLimit, type RateLimitOptions } from './
 export { connectRedis } from './redis.js';
 export { requestIdOf } from './request-id.js';
 export { type HttpServerHandle, listen } from './server.js';
+export { serviceRegistry } from './service-registry.js';
 export { parseOrThrow } from './zod.js';

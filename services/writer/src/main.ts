@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { KafkaBus } from '@mesh-trace/bus';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
-import { counterTotal, Registry } from '@mesh-trace/http';
+import { counterTotal, serviceRegistry } from '@mesh-trace/http';
 import { createClickHouse, describeNode, migrate, rateTracker, startHeartbeat } from '@mesh-trace/storage';
 import { loadConfig } from './config.js';
 import { startWriter } from './service.js';
@@ -42,7 +42,7 @@ runMain('writer', HELP, async () => {
   });
   await bus.start();
   await bus.ensureTopics([cfg.MESH_TRACE_TOPIC, `${cfg.MESH_TRACE_TOPIC}.dlq`]);
-  const registry = new Registry();
+  const registry = serviceRegistry('writer');
   const writer = await startWriter(
     {
       bus,
