@@ -1,7 +1,62 @@
+export {
+  type AlertDelivery,
+  type AlertEvent,
+  type AlertEventPageQuery,
+  type AlertEventView,
+  type AlertState,
+  type AlertStateName,
+  type AlertTransition,
+  listAlertEvents,
+  readAlertStates,
+  readWindowStats,
+  recordAlertDelivery,
+  recordAlertEvent,
+  stateKey,
+  stateVersion,
+  undeliveredAlertEvents,
+  type WindowStats,
+  writeAlertStates,
+} from './alert-events.js';
+export {
+  holderOf,
+  type LeaseStore,
+  MemoryLeaseStore,
+  RedisLeaseStore,
+  type RedisScripts,
+} from './alert-lease.js';
+export {
+  ALERT_METRICS,
+  ALERT_OPERATORS,
+  ALERT_SEVERITIES,
+  type AlertChannel,
+  type AlertCondition,
+  type AlertMetric,
+  type AlertOperator,
+  type AlertRuleRecord,
+  type AlertRuleSpec,
+  type AlertScope,
+  alertChannelSchema,
+  alertConditionSchema,
+  alertRuleSpecSchema,
+  durationMs,
+  getAlertRule,
+  listAlertRules,
+  listEnabledAlertRules,
+  MAX_RULES_PER_ENV,
+  writeAlertRule,
+} from './alert-rules.js';
 export * as apiKeys from './api-keys.js';
 export { type ClickHouseClient, type ClickHouseOptions, createClickHouse } from './client.js';
+export { type ClusterSchemaOptions, clusterSchema } from './cluster-schema.js';
 export { type InsertOptions, insertRows } from './insert.js';
-export { type MigrateOptions, migrate, splitStatements } from './migrate.js';
+export {
+  MIGRATIONS_TABLE,
+  type MigrateOptions,
+  type Migration,
+  migrate,
+  readMigrations,
+  splitStatements,
+} from './migrate.js';
 export {
   describeNode,
   HEARTBEAT_INTERVAL_MS,

@@ -10,16 +10,16 @@ export interface MigrateOptions {
 
 const DEFAULT_DIR = new URL('../migrations/', import.meta.url);
 
+/** The runner's bookkeeping: one row per applied migration. */
+export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations_v1 (version UInt32, name String, applied_at DateTime DEFAULT now())
+ENGINE = ReplacingMergeTree ORDER BY version`;
+
 /**
  * Applies numbered migrations that are not yet recorded, in order. Every statement is idempotent
  * (IF NOT EXISTS), so two services starting at once both succeed.
  */
 export async function migrate(ch: ClickHouseClient, opts: MigrateOptions): Promise<string[]> {
-  const dir = opts.dir ?? DEFAULT_DIR;
-  await ch.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations_v1 (version UInt32, name String, applied_at DateTime DEFAULT now())
-            ENGINE = ReplacingMergeTree ORDER BY version`,
-  });
+  await ch.command({ query: MIGRATIONS_TABLE });
   const applied = new Set(
     (
       await (
@@ -27,16 +27,10 @@ export async function migrate(ch: ClickHouseClient, opts: MigrateOptions): Promi
       ).json<{ version: number }>()
     ).map((r) => Number(r.version)),
   );
-  const files = (await readdir(dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
   const done: string[] = [];
-  for (const file of files) {
-    const version = Number(file.split('_')[0]);
+  for (const { version, file, statements } of await readMigrations(opts.retentionDays, opts.dir)) {
     if (applied.has(version)) continue;
-    const sql = (await readFile(new URL(file, dir), 'utf8')).replaceAll(
-      '{{RETENTION_DAYS}}',
-      String(opts.retentionDays),
-    );
-    for (const statement of splitStatements(sql)) await ch.command({ query: statement });
+    for (const statement of statements) await ch.command({ query: statement });
     await ch.insert({
       table: 'schema_migrations_v1',
       values: [{ version, name: file }],
@@ -46,6 +40,27 @@ export async function migrate(ch: ClickHouseClient, opts: MigrateOptions): Promi
     done.push(file);
   }
   return done;
+}
+
+export interface Migration {
+  version: number;
+  file: string;
+  /** The file's statements, with the retention period filled in. */
+  statements: string[];
+}
+
+/** The numbered migrations of `dir`, in order: what `migrate` applies, and what the cluster schema derives from. */
+export async function readMigrations(retentionDays: number, dir: URL = DEFAULT_DIR): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  return Promise.all(
+    files.map(async (file) => ({
+      version: Number(file.split('_')[0]),
+      file,
+      statements: splitStatements(
+        (await readFile(new URL(file, dir), 'utf8')).replaceAll('{{RETENTION_DAYS}}', String(retentionDays)),
+      ),
+    })),
+  );
 }
 
 /** Our migration files never put ';' inside literals, so a split on statement ends is exact. */
