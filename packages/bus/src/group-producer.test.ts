@@ -57,4 +57,38 @@ describe('GroupProducer', () => {
     expect(sizes.slice(1).every((n) => n <= 2)).toBe(true);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(4);
   });
+
+  it('splits one send larger than a request over consecutive requests, in order, settling after the last', async () => {
+    const calls: string[][] = [];
+    const p = new GroupProducer(
+      async (byTopic) => {
+        calls.push([...byTopic.values()].flat().map((r) => r.key));
+      },
+      1_000,
+      20,
+    );
+    let settled = 0;
+    const big = p.send('t', ['a', 'b', 'c', 'd', 'e'].map(rec)).then(() => settled++);
+    await big;
+    expect(settled).toBe(1);
+    expect(calls.flat()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(calls.length).toBeGreaterThan(1);
+    for (const c of calls) expect(c.length * 'value-a'.length + c.length).toBeLessThanOrEqual(20);
+  });
+
+  it('fails a split send when one of its requests fails, and sends none of its later parts', async () => {
+    const calls: string[][] = [];
+    const p = new GroupProducer(
+      async (byTopic) => {
+        calls.push([...byTopic.values()].flat().map((r) => r.key));
+        if (calls.length === 2) throw new Error('record batch too large');
+      },
+      1_000,
+      20,
+    );
+    await expect(p.send('t', ['a', 'b', 'c', 'd', 'e', 'f'].map(rec))).rejects.toThrow('too large');
+    expect(calls.length).toBe(2);
+    await p.send('t', [rec('g')]);
+    expect(calls.at(-1)).toEqual(['g']);
+  });
 });

@@ -3,9 +3,19 @@ import type { BusRecord } from '@mesh-trace/schema';
 export interface PendingSend {
   topic: string;
   records: (BusRecord & { headers?: Record<string, string> })[];
-  bytes: number;
+  /** Records already handed to a request (a send larger than one request goes out in parts). */
+  sent: number;
   settle(err?: unknown): void;
 }
+
+/**
+ * Bytes (keys + values) per produce request. Kafka refuses a partition's record batch above its
+ * message.max.bytes (1 MiB by default) even after compression, and incompressible payloads stay that
+ * large: below it whatever the partitioning.
+ */
+export const MAX_REQUEST_BYTES = 896 * 1024;
+
+const recordBytes = (r: PendingSend['records'][number]) => r.value.length + r.key.length;
 
 export type SendGroup = (topicMessages: Map<string, PendingSend['records']>) => Promise<void>;
 
@@ -22,7 +32,7 @@ export class GroupProducer {
   constructor(
     private readonly sendGroup: SendGroup,
     private readonly timeoutMs: number,
-    private readonly maxGroupBytes = 2 * 1024 * 1024,
+    private readonly maxGroupBytes = MAX_REQUEST_BYTES,
   ) {}
 
   send(topic: string, records: PendingSend['records']): Promise<void> {
@@ -36,7 +46,7 @@ export class GroupProducer {
       const entry: PendingSend = {
         topic,
         records,
-        bytes: records.reduce((n, r) => n + r.value.length + r.key.length, 0),
+        sent: 0,
         settle: (err) => {
           if (done) return;
           done = true;
@@ -55,22 +65,34 @@ export class GroupProducer {
     this.sending = true;
     try {
       while (this.queue.length > 0) {
-        const group: PendingSend[] = [];
+        // Records from the head of the queue up to the request bound; a send larger than the bound
+        // is split over consecutive requests (in order, one in flight) and settles with the last.
+        const byTopic = new Map<string, PendingSend['records']>();
+        const touched = new Set<PendingSend>();
+        const finished: PendingSend[] = [];
         let bytes = 0;
-        while (this.queue.length > 0) {
+        fill: while (this.queue.length > 0) {
           const next = this.queue[0] as PendingSend;
-          if (group.length > 0 && bytes + next.bytes > this.maxGroupBytes) break;
-          group.push(next);
-          bytes += next.bytes;
+          while (next.sent < next.records.length) {
+            const r = next.records[next.sent] as PendingSend['records'][number];
+            if (bytes > 0 && bytes + recordBytes(r) > this.maxGroupBytes) break fill;
+            byTopic.set(next.topic, [...(byTopic.get(next.topic) ?? []), r]);
+            bytes += recordBytes(r);
+            next.sent++;
+            touched.add(next);
+          }
+          finished.push(next);
           this.queue.shift();
         }
-        const byTopic = new Map<string, PendingSend['records']>();
-        for (const g of group) byTopic.set(g.topic, [...(byTopic.get(g.topic) ?? []), ...g.records]);
         try {
           await this.sendGroup(byTopic);
-          for (const g of group) g.settle();
+          for (const g of finished) g.settle();
         } catch (err) {
-          for (const g of group) g.settle(err);
+          for (const g of touched) {
+            g.settle(err);
+            const i = this.queue.indexOf(g);
+            if (i >= 0) this.queue.splice(i, 1);
+          }
         }
       }
     } finally {

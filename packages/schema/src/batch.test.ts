@@ -90,6 +90,36 @@ describe('bus messages', () => {
     });
   });
 
+  it('splits a trace too large for one message into several of the same key, losing nothing', () => {
+    const spans = Array.from({ length: 40 }, (_, i) =>
+      span({ span_id: (i + 1).toString(16).padStart(16, '0'), attributes: { blob: 'x'.repeat(1_000) } }),
+    );
+    const b = parseBatch(
+      {
+        traces: [{ trace_id: T, name: 'big', start_time: '2026-11-22T09:59:59Z' }],
+        spans,
+        events: [{ trace_id: T, type: 'tool.call', timestamp: '2026-11-22T10:00:00Z' }],
+      },
+      { ...limits, maxItems: 100 },
+    );
+    const tenant = { org_id: 'o1', env: 'live' as const };
+    expect(encodeTraceMessages(b, tenant, NOW)).toHaveLength(1);
+    const records = encodeTraceMessages(b, tenant, NOW, 8_000);
+    expect(records.length).toBeGreaterThan(4);
+    const parts = records.map((r) => {
+      expect(r.key).toBe(T.toLowerCase());
+      expect(r.value.length).toBeLessThanOrEqual(8_000);
+      const d = decodeTraceMessage(r.value);
+      if (!d.ok) throw new Error(d.reason);
+      return d.message;
+    });
+    expect(parts.flatMap((p) => p.spans.map((s) => s.span_id))).toEqual(spans.map((s) => s.span_id));
+    expect(parts.flatMap((p) => p.traces)).toHaveLength(1);
+    expect(parts.flatMap((p) => p.events)).toHaveLength(1);
+    for (const p of parts)
+      expect(p).toMatchObject({ org_id: 'o1', env: 'live', received_at: NOW.toString() });
+  });
+
   it('reports undecodable messages instead of throwing', () => {
     expect(decodeTraceMessage(Buffer.from('{nope'))).toEqual({ ok: false, reason: 'invalid_json' });
     expect(decodeTraceMessage(null)).toEqual({ ok: false, reason: 'empty_value' });

@@ -102,8 +102,24 @@ function emptyMessage(traceId: string, tenant: Tenant, receivedAtNs: bigint): Tr
   };
 }
 
-/** Splits a validated batch into one message per trace id. */
-export function encodeTraceMessages(batch: Batch, tenant: Tenant, receivedAtNs: bigint): BusRecord[] {
+/**
+ * Bytes of JSON per message before a trace's items are split over several messages: well under
+ * Kafka's default message.max.bytes (1 MiB), which applies to a record batch even before compression
+ * when the payload does not compress.
+ */
+export const MAX_MESSAGE_BYTES = 512 * 1024;
+
+/**
+ * Splits a validated batch into one message per trace id, keyed by it (one partition, in order). A
+ * trace whose items exceed `maxMessageBytes` of JSON goes out as several messages of the same key:
+ * the writer pairs parents and children per partition, so nothing depends on them sharing a message.
+ */
+export function encodeTraceMessages(
+  batch: Batch,
+  tenant: Tenant,
+  receivedAtNs: bigint,
+  maxMessageBytes = MAX_MESSAGE_BYTES,
+): BusRecord[] {
   const byTrace = new Map<string, TraceMessage>();
   const get = (traceId: string): TraceMessage => {
     let m = byTrace.get(traceId);
@@ -147,7 +163,38 @@ export function encodeTraceMessages(batch: Batch, tenant: Tenant, receivedAtNs: 
       data: e.data,
     });
   }
-  return [...byTrace.values()].map((m) => ({ key: m.trace_id, value: Buffer.from(JSON.stringify(m)) }));
+  return [...byTrace.values()].flatMap((m) =>
+    splitMessage(m, maxMessageBytes).map((value) => ({ key: m.trace_id, value })),
+  );
+}
+
+const ITEM_LISTS = ['traces', 'spans', 'events'] as const;
+
+/** The message as JSON, or as several messages each holding part of its items when it is too large. */
+function splitMessage(m: TraceMessage, maxBytes: number): Buffer[] {
+  const whole = Buffer.from(JSON.stringify(m));
+  if (whole.length <= maxBytes) return [whole];
+  const out: Buffer[] = [];
+  const head = { ...m, traces: [], spans: [], events: [] };
+  const overhead = Buffer.byteLength(JSON.stringify(head));
+  let part: TraceMessage = { ...head, traces: [], spans: [], events: [] };
+  let size = overhead;
+  const flush = () => {
+    if (size > overhead) out.push(Buffer.from(JSON.stringify(part)));
+    part = { ...head, traces: [], spans: [], events: [] };
+    size = overhead;
+  };
+  for (const list of ITEM_LISTS) {
+    for (const item of m[list]) {
+      // An item larger than the bound on its own still travels, alone in its message.
+      const bytes = Buffer.byteLength(JSON.stringify(item)) + 1;
+      if (size + bytes > maxBytes) flush();
+      (part[list] as unknown[]).push(item);
+      size += bytes;
+    }
+  }
+  flush();
+  return out;
 }
 
 export function encodeCompletion(
