@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { batchSchema, completeSchema } from './batch.js';
 
-const errorBody = z.object({
+/** The JSON error body of every 4xx/5xx (API.md §2). */
+export const errorBodySchema = z.object({
   error: z.string().describe('Human-readable message'),
   code: z.string().describe('Stable machine code, e.g. validation_failed, rate_limited'),
   request_id: z.string(),
@@ -13,16 +14,18 @@ const accepted = z.object({
   request_id: z.string(),
 });
 
-const toSchema = (s: z.ZodType) =>
+/** A zod schema as an OpenAPI 3.0 schema object. */
+export const toSchema = (s: z.ZodType, io: 'input' | 'output' = 'input') =>
   // Request bodies are documented as clients send them (before transforms such as timestamp parsing).
-  z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' });
+  z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' });
 
-const errors = (codes: number[]) =>
+/** OpenAPI responses for error statuses, each with the shared Error schema. */
+export const errorResponses = (codes: number[], text: Record<number, string> = ERROR_TEXT) =>
   Object.fromEntries(
     codes.map((c) => [
       String(c),
       {
-        description: ERROR_TEXT[c] ?? 'Error',
+        description: text[c] ?? ERROR_TEXT[c] ?? 'Error',
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       },
     ]),
@@ -63,7 +66,7 @@ export function ingestOpenApi(): Record<string, unknown> {
         Batch: toSchema(batchSchema),
         Complete: toSchema(completeSchema),
         Accepted: toSchema(accepted),
-        Error: toSchema(errorBody),
+        Error: toSchema(errorBodySchema),
       },
     },
     paths: {
@@ -80,7 +83,7 @@ export function ingestOpenApi(): Record<string, unknown> {
               description: 'Durably queued (Kafka acknowledged)',
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
             },
-            ...errors([400, 401, 403, 413, 415, 422, 429, 503]),
+            ...errorResponses([400, 401, 403, 413, 415, 422, 429, 503]),
           },
         },
       },
@@ -112,7 +115,7 @@ export function ingestOpenApi(): Record<string, unknown> {
                 },
               },
             },
-            ...errors([400, 401, 403, 404, 413, 415, 429, 503]),
+            ...errorResponses([400, 401, 403, 404, 413, 415, 429, 503]),
           },
         },
       },

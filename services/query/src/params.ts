@@ -1,11 +1,9 @@
 import { type ErrorDetail, UnauthorizedError, ValidationError } from '@mesh-trace/errors';
-import { parseTimestampNs, zodDetails } from '@mesh-trace/schema';
-import type { TraceStatus } from '@mesh-trace/storage';
+import { zodDetails } from '@mesh-trace/schema';
 import type { Request } from 'express';
 import type { z } from 'zod';
 
 export const HOUR_NS = 3_600_000_000_000n;
-export const TIMESTAMP_HINT = 'must be an ISO 8601 timestamp or integer Unix epoch nanoseconds';
 
 /** Collects one detail per bad parameter, so a caller fixes every problem in one round trip. */
 export class ParamErrors {
@@ -31,12 +29,6 @@ export function single(query: Query, name: string, errors: ParamErrors): string 
   return v;
 }
 
-export function timestampParam(query: Query, name: string, errors: ParamErrors): bigint | undefined {
-  const v = single(query, name, errors);
-  if (v === undefined) return undefined;
-  return parseTimestampNs(v) ?? errors.add(name, TIMESTAMP_HINT);
-}
-
 /** An integer in [min, max]; digits only (no sign, exponent or fraction). */
 export function intParam(
   query: Query,
@@ -52,24 +44,6 @@ export function intParam(
     return fallback;
   }
   return n;
-}
-
-/** Milliseconds, non-negative, up to six decimals (nanosecond precision): exact, no float rounding. */
-export function durationMsParam(query: Query, name: string, errors: ParamErrors): bigint | undefined {
-  const v = single(query, name, errors);
-  if (v === undefined) return undefined;
-  const m = /^(\d{1,12})(?:\.(\d{1,6}))?$/.exec(v);
-  if (!m?.[1]) return errors.add(name, 'must be a non-negative number of milliseconds (up to 6 decimals)');
-  return BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? '').padEnd(6, '0'));
-}
-
-export const STATUSES: readonly TraceStatus[] = ['ok', 'error', 'unset'];
-
-export function statusParam(query: Query, name: string, errors: ParamErrors): TraceStatus | undefined {
-  const v = single(query, name, errors);
-  if (v === undefined) return undefined;
-  const s = STATUSES.find((x) => x === v.toLowerCase());
-  return s ?? errors.add(name, `must be one of ${STATUSES.join(', ')}`);
 }
 
 /** A free-text filter value; empty means "not given" (what a form with an empty field sends). */

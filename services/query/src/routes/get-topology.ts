@@ -1,22 +1,23 @@
 import { nowNs } from '@mesh-trace/schema';
 import { getTopology } from '@mesh-trace/storage';
 import type { Express, RequestHandler } from 'express';
+import { z } from 'zod';
 import type { QueryDeps } from '../app.js';
-import { authOf, HOUR_NS, ParamErrors, single, textParam } from '../params.js';
+import { authOf, HOUR_NS } from '../params.js';
+import { enumParam, parseQueryParams, textParam } from '../query-params.js';
 import { requestSignal, withStorage } from '../trace-pages.js';
 
 export const TIME_WINDOWS = { '1h': HOUR_NS, '6h': 6n * HOUR_NS, '24h': 24n * HOUR_NS } as const;
-type TimeWindow = keyof typeof TIME_WINDOWS;
+
+export const topologyQuery = z.object({
+  cluster: textParam().describe('only spans whose resource k8s.cluster.name or cluster is this'),
+  time_window: enumParam(['1h', '6h', '24h']).default('1h').describe('1h, 6h or 24h (default 1h)'),
+});
 
 /** `cluster` (optional, matches resource k8s.cluster.name or cluster) and `time_window` (default 1h). */
 export function parseTopologyParams(query: Record<string, unknown>) {
-  const errors = new ParamErrors();
-  const cluster = textParam(query, 'cluster', errors);
-  const raw = single(query, 'time_window', errors) ?? '1h';
-  const window = Object.hasOwn(TIME_WINDOWS, raw) ? (raw as TimeWindow) : undefined;
-  if (window === undefined) errors.add('time_window', 'must be one of 1h, 6h, 24h');
-  errors.throwIfAny();
-  return { cluster, windowNs: TIME_WINDOWS[window ?? '1h'] };
+  const q = parseQueryParams(topologyQuery, query);
+  return { cluster: q.cluster, windowNs: TIME_WINDOWS[q.time_window] };
 }
 
 /** GET /v1/topology — the service dependency graph of the last hour(s). */

@@ -1,11 +1,11 @@
-import { NotFoundError } from '@mesh-trace/errors';
+import { NotFoundError, ValidationError } from '@mesh-trace/errors';
 import { TRACE_ID } from '@mesh-trace/schema';
 import { getTrace, type SpanPosition } from '@mesh-trace/storage';
 import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { QueryDeps } from '../app.js';
 import { badCursor, type CursorCodec } from '../cursor.js';
-import { intParam, ParamErrors, single } from '../params.js';
+import { cursorParam, intParam, parseQueryParams } from '../query-params.js';
 
 export const DEFAULT_TRACE_MAX_SPANS = 10_000;
 
@@ -17,6 +17,15 @@ const windowCursor = z.object({
   start: z.string().regex(/^\d{1,20}$/),
   span: z.string().max(64),
 });
+
+/** `limit` and `cursor` of GET /v1/traces/:trace_id, bounded by the per-response span maximum. */
+export const traceQuery = (maxSpans: number) =>
+  z.object({
+    limit: intParam({ min: 1, max: maxSpans, fallback: maxSpans }).describe(
+      `spans per response, 1–${maxSpans} (the configured maximum, also the default)`,
+    ),
+    cursor: cursorParam().describe('next_cursor of the previous window of this trace'),
+  });
 
 /**
  * GET /v1/traces/:trace_id — the trace with every span, its events and agent events.
@@ -31,15 +40,17 @@ export function registerGetTrace(
   cursors: CursorCodec,
   guards: RequestHandler[],
 ): void {
-  const maxSpans = deps.traceMaxSpans ?? DEFAULT_TRACE_MAX_SPANS;
+  const query = traceQuery(deps.traceMaxSpans ?? DEFAULT_TRACE_MAX_SPANS);
   app.get('/v1/traces/:trace_id', ...guards, async (req, res) => {
     const raw = String(req.params.trace_id);
     const traceId = raw.toLowerCase();
-    const errors = new ParamErrors();
-    if (!TRACE_ID.test(traceId)) errors.add('trace_id', 'must be 32 hex characters');
-    const limit = intParam(req.query, 'limit', errors, { min: 1, max: maxSpans, fallback: maxSpans });
-    const cursor = single(req.query, 'cursor', errors);
-    errors.throwIfAny(TRACE_ID.test(traceId) ? undefined : 'trace_id must be 32 hex characters');
+    if (!TRACE_ID.test(traceId))
+      throw new ValidationError(
+        'trace_id must be 32 hex characters',
+        [{ path: 'trace_id', message: 'must be 32 hex characters' }],
+        'invalid_request',
+      );
+    const { limit, cursor } = parseQueryParams(query, req.query);
     const auth = req.auth;
     if (!auth) throw new NotFoundError('Trace not found');
     let after: SpanPosition | undefined;

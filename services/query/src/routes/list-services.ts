@@ -1,16 +1,22 @@
 import { nowNs } from '@mesh-trace/schema';
 import { listServices } from '@mesh-trace/storage';
 import type { Express, RequestHandler } from 'express';
+import { z } from 'zod';
 import type { QueryDeps } from '../app.js';
-import { authOf, HOUR_NS, ParamErrors, resolveRange, timestampParam } from '../params.js';
+import { authOf, HOUR_NS, ParamErrors, resolveRange } from '../params.js';
+import { parseQueryParams, timestampParam } from '../query-params.js';
 import { requestSignal, withStorage } from '../trace-pages.js';
+
+export const servicesQuery = z.object({
+  start_time: timestampParam().describe('range start (default: end_time − 24 h, or now − 24 h)'),
+  end_time: timestampParam().describe('range end (default: now)'),
+});
 
 /** The validated range of GET /v1/services: default the last 24 hours. */
 export function parseServicesParams(query: Record<string, unknown>, now: bigint) {
+  const q = parseQueryParams(servicesQuery, query);
   const errors = new ParamErrors();
-  const start = timestampParam(query, 'start_time', errors);
-  const end = timestampParam(query, 'end_time', errors);
-  const range = resolveRange(start, end, now, 24n * HOUR_NS, errors);
+  const range = resolveRange(q.start_time, q.end_time, now, 24n * HOUR_NS, errors);
   errors.throwIfAny();
   return range;
 }

@@ -1,37 +1,48 @@
 import { nowNs } from '@mesh-trace/schema';
 import type { Express, RequestHandler } from 'express';
+import { z } from 'zod';
 import type { QueryDeps } from '../app.js';
 import type { CursorCodec } from '../cursor.js';
+import { authOf, bound, HOUR_NS, ParamErrors, resolveRange } from '../params.js';
 import {
-  authOf,
-  bound,
+  cursorParam,
   durationMsParam,
-  HOUR_NS,
   intParam,
-  ParamErrors,
-  resolveRange,
-  single,
+  parseQueryParams,
   statusParam,
   textParam,
   timestampParam,
-} from '../params.js';
+} from '../query-params.js';
 import { requestSignal, tracePage } from '../trace-pages.js';
 
 export const LIST_LIMIT = { min: 1, max: 200, fallback: 50 };
 
+export const listTracesQuery = z.object({
+  service: textParam().describe('only traces with a span of this service'),
+  start_time: timestampParam().describe('earliest trace start (default: end_time − 1 h, or now − 1 h)'),
+  end_time: timestampParam().describe('latest trace start (default: now)'),
+  min_duration_ms: durationMsParam().describe('minimum trace duration in milliseconds (up to 6 decimals)'),
+  status: statusParam().describe('ok, error or unset (case-insensitive)'),
+  limit: intParam(LIST_LIMIT).describe('page size, 1–200 (default 50)'),
+  cursor: cursorParam().describe('next_cursor of the previous page'),
+});
+
 /** The validated parameters of GET /v1/traces; every bad one is a detail of one 400. */
 export function parseListParams(query: Record<string, unknown>, now: bigint) {
+  const q = parseQueryParams(listTracesQuery, query);
   const errors = new ParamErrors();
-  const service = textParam(query, 'service', errors);
-  const start = timestampParam(query, 'start_time', errors);
-  const end = timestampParam(query, 'end_time', errors);
-  const minDurationNs = durationMsParam(query, 'min_duration_ms', errors);
-  const status = statusParam(query, 'status', errors);
-  const limit = intParam(query, 'limit', errors, LIST_LIMIT);
-  const cursor = single(query, 'cursor', errors);
-  const range = resolveRange(start, end, now, HOUR_NS, errors);
+  const range = resolveRange(q.start_time, q.end_time, now, HOUR_NS, errors);
   errors.throwIfAny();
-  return { service, start, end, minDurationNs, status, limit, cursor, range };
+  return {
+    service: q.service,
+    start: q.start_time,
+    end: q.end_time,
+    minDurationNs: q.min_duration_ms,
+    status: q.status,
+    limit: q.limit,
+    cursor: q.cursor,
+    range,
+  };
 }
 
 /** GET /v1/traces — trace summaries, newest first, with keyset cursors (docs/api.md). */

@@ -6,7 +6,8 @@ import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { QueryDeps } from '../app.js';
 import type { CursorCodec } from '../cursor.js';
-import { authOf, bound, HOUR_NS, ParamErrors, parseBody, resolveRange, TIMESTAMP_HINT } from '../params.js';
+import { authOf, bound, HOUR_NS, ParamErrors, parseBody, resolveRange } from '../params.js';
+import { TIMESTAMP_HINT } from '../query-params.js';
 import { requestSignal, tracePage } from '../trace-pages.js';
 
 const timestamp = z.union([z.string(), z.number()]).transform((v, ctx) => {
