@@ -29,6 +29,10 @@ RUN --mount=type=cache,id=mesh-trace-pnpm-store,target=/root/.local/share/pnpm/s
     pnpm install --frozen-lockfile \
       --filter mesh-trace --filter "@mesh-trace/${SERVICE}..." --filter "@mesh-trace/cli..."
 RUN pnpm exec tsc -b "services/${SERVICE}" packages/cli
+# The web UI: static files the query service (and the all-in-one) serves at /.
+RUN if [ "${SERVICE}" = "query" ] || [ "${SERVICE}" = "all-in-one" ]; then \
+      pnpm --filter @mesh-trace/ui build; \
+    fi
 # pnpm 10 deploys without `inject-workspace-packages=true` only with --legacy. --prod drops devDependencies.
 RUN --mount=type=cache,id=mesh-trace-pnpm-store,target=/root/.local/share/pnpm/store \
     pnpm deploy --legacy --filter "@mesh-trace/${SERVICE}" --prod /out/app \
@@ -38,6 +42,9 @@ RUN --mount=type=cache,id=mesh-trace-pnpm-store,target=/root/.local/share/pnpm/s
 RUN if [ "${SERVICE}" != "all-in-one" ]; then \
       found="$(find /out -name '*chdb*' -o -name '*embedded-clickhouse*')"; \
       if [ -n "$found" ]; then echo "chdb must not be in the ${SERVICE} image:"; echo "$found"; exit 1; fi; \
+    fi \
+ && if [ "${SERVICE}" = "query" ] || [ "${SERVICE}" = "all-in-one" ]; then \
+      test -f /out/app/node_modules/@mesh-trace/ui/dist/index.html || { echo "the UI is missing from the image"; exit 1; }; \
     fi \
  && node /out/app/dist/main.js --help >/dev/null \
  && node /out/cli/dist/main.js --help >/dev/null

@@ -122,6 +122,13 @@ describe('Dockerfile', () => {
     expect(build).toMatch(/find \/out -name '\*chdb\*'[^\n]*exit 1/);
   });
 
+  it('builds the web UI into the query and all-in-one images, and fails when it is missing', () => {
+    expect(build).toMatch(
+      /"\$\{SERVICE\}" = "query" \] \|\| \[ "\$\{SERVICE\}" = "all-in-one" \]; then\s+pnpm --filter @mesh-trace\/ui build/,
+    );
+    expect(build).toMatch(/test -f \/out\/app\/node_modules\/@mesh-trace\/ui\/dist\/index\.html/);
+  });
+
   it('runs small, non-root, under tini, with a health check on /healthz', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
     expect(runtime).toMatch(/^\$\{NODE_IMAGE\} AS runtime/);
