@@ -14,8 +14,9 @@ install: ## install pnpm (pinned in package.json) and the workspace dependencies
 	@command -v pnpm >/dev/null && [ "$$(pnpm --version)" = "$(PNPM_VERSION)" ] || npm install -g --no-fund --no-audit pnpm@$(PNPM_VERSION)
 	$(PNPM) install --frozen-lockfile
 
-build: install ## compile every package and service (tsc -b)
+build: install ## compile every package and service (tsc -b), then bundle the web UI (vite)
 	$(PNPM) exec tsc -b
+	$(PNPM) --filter @mesh-trace/ui build
 
 run: build ## start the all-in-one on :4000 (query) and :4001 (ingest) with embedded defaults
 	node services/all-in-one/dist/main.js
@@ -28,6 +29,7 @@ stack-down: ## stop what stack-up started
 
 test: build ## start the stack, run every suite, stop the stack; last line: N passed, N failed
 	@scripts/ensure-compose.sh >/dev/null
+	@scripts/ensure-chromium.sh
 	@deploy/stack/up.sh; status=0; node scripts/run-tests.mjs --no-summary || status=$$?; deploy/stack/down.sh >/dev/null || true; \
 	  node scripts/run-tests.mjs --summary || status=1; exit $$status
 

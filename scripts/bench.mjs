@@ -17,6 +17,7 @@ import { kafkajs, REPO_ROOT } from '../bench/lib/deps.mjs';
 import { KeyPool } from '../bench/lib/keys.mjs';
 import { markdownTable } from '../bench/lib/stats.mjs';
 import { ingestScenario } from '../bench/scenarios/ingest.mjs';
+import { liveScenario } from '../bench/scenarios/live.mjs';
 import { otlpScenario } from '../bench/scenarios/otlp.mjs';
 import { queryScaleScenarios } from '../bench/scenarios/query-scale.mjs';
 import { readPathScenarios } from '../bench/scenarios/read-path.mjs';
@@ -26,7 +27,7 @@ import { createClickHouse, migrate } from '../packages/storage/dist/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? 'ingest,otlp,writer,read,query').split(',').map((s) => s.trim()),
+  (process.env.BENCH_ONLY ?? 'ingest,otlp,writer,read,query,live').split(',').map((s) => s.trim()),
 );
 
 const cfg = QUICK
@@ -172,6 +173,7 @@ async function main() {
     ],
     ['writer', `writer, ${cfg.writerSpans} spans x ${cfg.writerReps}`, () => writerScenario(ctx)],
     ['read', 'freshness lag and trace by id', () => readPathScenarios(ctx)],
+    ['live', 'live SSE: span latency and 1,000 idle connections', () => liveScenario(ctx)],
     [
       'query',
       `queries over ${cfg.scaleSpans.toLocaleString('en')} stored spans`,

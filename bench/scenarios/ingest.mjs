@@ -28,22 +28,29 @@ async function metricSum(url, name) {
   }
 }
 
-/** Warm-up, then saturation runs (closed loop), then latency runs at `latencyRate` spans/s (open loop). */
-async function measure(ctx, { url, bodies, spansPerRequest, concurrency, auth, latencyRate, pid }) {
+/**
+ * Warm-up, then saturation runs (closed loop), then latency runs at `latencyRate` spans/s (open loop).
+ * `path`, `contentType` and `okStatus` select the endpoint (the OTLP scenario reuses this).
+ */
+export async function measure(
+  ctx,
+  { url, bodies, spansPerRequest, concurrency, auth, latencyRate, pid, ...endpoint },
+) {
   const { cfg } = ctx;
+  const { path = '/v1/traces/batch', contentType = 'application/json', okStatus = 202 } = endpoint;
   let i = 0;
   const next = () => {
     const body = bodies[i++ % bodies.length];
-    const headers = { 'content-type': 'application/json' };
+    const headers = { 'content-type': contentType };
     if (auth) headers.authorization = `Bearer ${ctx.keys.take()}`;
-    return { req: { method: 'POST', url: `${url}/v1/traces/batch`, headers, body }, count: spansPerRequest };
+    return { req: { method: 'POST', url: `${url}${path}`, headers, body }, count: spansPerRequest };
   };
   // Generous upper bound of requests for the key pool: 3,000 requests/s over every phase.
   const phasesMs = cfg.warmupMs + cfg.reps * cfg.ingestRunMs * 2;
   if (auth) await ctx.keys.prepare(Math.ceil((phasesMs / 1000) * 3_000));
   const agent = keepAliveAgent(64);
   try {
-    const warm = await closedLoop({ agent, concurrency, durationMs: cfg.warmupMs, next });
+    const warm = await closedLoop({ agent, concurrency, durationMs: cfg.warmupMs, next, okStatus });
     if (warm.ok === 0) throw new Error(`warm-up: no request accepted: ${warm.firstError}`);
     const throughput = [];
     let failed = 0;
@@ -54,7 +61,7 @@ async function measure(ctx, { url, bodies, spansPerRequest, concurrency, auth, l
     const produce0 = auth ? await metricSum(url, 'mesh_trace_ingest_produce_seconds_sum') : null;
     const produced0 = auth ? await metricSum(url, 'mesh_trace_ingest_produce_seconds_count') : null;
     for (let r = 0; r < cfg.reps; r++) {
-      const run = await closedLoop({ agent, concurrency, durationMs: cfg.ingestRunMs, next });
+      const run = await closedLoop({ agent, concurrency, durationMs: cfg.ingestRunMs, next, okStatus });
       if (run.failed) ctx.log(`    run ${r + 1}: ${run.failed} failed requests, first: ${run.firstError}`);
       failed += run.failed;
       items += run.items;
@@ -83,6 +90,7 @@ async function measure(ctx, { url, bodies, spansPerRequest, concurrency, auth, l
         ratePerSec: rate / spansPerRequest,
         durationMs: cfg.ingestRunMs,
         next,
+        okStatus,
       });
       if (run.failed || run.skipped)
         ctx.log(
@@ -98,14 +106,8 @@ async function measure(ctx, { url, bodies, spansPerRequest, concurrency, auth, l
   }
 }
 
-/** Scenario 1 and 2 for one request size: the real ingest against the bare node:http + kafkajs ceiling. */
-export async function ingestScenario(ctx, spansPerRequest, concurrency) {
-  const bodies = payloadPool(ctx, spansPerRequest);
-  const bytes = bodies.reduce((n, b) => n + b.length, 0) / (bodies.length * spansPerRequest);
-  ctx.log(`  ${bodies.length} distinct bodies of ${spansPerRequest} spans, ${bytes.toFixed(0)} B/span`);
-  ctx.spanBytes = bytes;
-
-  const topic = `${ctx.prefix}-ingest-${spansPerRequest}`;
+/** One ingest process on its own topic and a free port, limits out of the way of the load. */
+export async function startIngestChild(ctx, topic) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const ingest = await startChild(
@@ -120,6 +122,17 @@ export async function ingestScenario(ctx, spansPerRequest, concurrency) {
     },
     `${url}/readyz`,
   );
+  return { url, ingest };
+}
+
+/** Scenario 1 and 2 for one request size: the real ingest against the bare node:http + kafkajs ceiling. */
+export async function ingestScenario(ctx, spansPerRequest, concurrency) {
+  const bodies = payloadPool(ctx, spansPerRequest);
+  const bytes = bodies.reduce((n, b) => n + b.length, 0) / (bodies.length * spansPerRequest);
+  ctx.log(`  ${bodies.length} distinct bodies of ${spansPerRequest} spans, ${bytes.toFixed(0)} B/span`);
+  ctx.spanBytes = bytes;
+
+  const { url, ingest } = await startIngestChild(ctx, `${ctx.prefix}-ingest-${spansPerRequest}`);
   let ours;
   let rss;
   try {
@@ -170,21 +183,26 @@ export async function ingestScenario(ctx, spansPerRequest, concurrency) {
     `  ceiling: ${ceiling.throughput.map((v) => v.toFixed(0)).join(', ')} spans/s; p50 ${percentile(ceiling.samples, 50)?.toFixed(1)} ms at the same rate; ${ceiling.cpuUsPerSpan?.toFixed(0)} CPU-us/span`,
   );
 
+  return measuredRows(`ingest_json_${spansPerRequest}_spans_per_request`, ours, ceiling, rss);
+}
+
+/** The throughput row and the latency row of one measured endpoint beside its reference. */
+export function measuredRows(prefix, ours, reference, rssMb) {
   return [
     result({
-      scenario: `ingest_json_${spansPerRequest}_spans_per_request_throughput`,
+      scenario: `${prefix}_throughput`,
       unit: 'spans/s',
       runs: ours.throughput,
-      ceiling: ceiling.peak,
-      rssMb: rss,
+      ceiling: reference.peak,
+      rssMb,
     }),
     result({
-      scenario: `ingest_json_${spansPerRequest}_spans_per_request_latency_at_50pct_peak`,
+      scenario: `${prefix}_latency_at_50pct_peak`,
       unit: 'ms',
       runs: ours.latencyRuns,
       samples: ours.samples,
-      ceiling: median(ceiling.latencyRuns),
-      rssMb: rss,
+      ceiling: median(reference.latencyRuns),
+      rssMb,
       higherIsBetter: false,
     }),
   ];

@@ -1,7 +1,12 @@
 import { freePort } from '../../packages/e2e/dist/index.js';
 import { compileSearch } from '../../packages/query-lang/dist/index.js';
 import { parseTimestampNs } from '../../packages/schema/dist/index.js';
-import { getTopology, getTrace, listTraceSummaries } from '../../packages/storage/dist/index.js';
+import {
+  createClickHouse,
+  getTopology,
+  getTrace,
+  listTraceSummaries,
+} from '../../packages/storage/dist/index.js';
 import { peakRssMb, startChild, stopChild } from '../lib/children.mjs';
 import { countSpans } from '../lib/clickhouse.mjs';
 import { keepAliveAgent, send } from '../lib/http-client.mjs';
@@ -35,13 +40,15 @@ async function corpus(ctx, spans) {
   const org = `${base}-${Date.now().toString(36)}`;
   const anchorMs = Date.now();
   const t = performance.now();
-  const { traces } = await loadScaleData(ctx.ch, {
+  // Each chunk is one long INSERT … SELECT: a client of its own with a timeout to match.
+  const loader = createClickHouse({ url: ctx.stack.CLICKHOUSE_URL, requestTimeoutMs: 600_000 });
+  const { traces } = await loadScaleData(loader, {
     org,
     seed: ctx.seed,
     spans,
     anchorIso: chTime(anchorMs),
     log: ctx.log,
-  });
+  }).finally(() => loader.close());
   if ((await countSpans(ctx.ch, org)) !== spans) throw new Error('scale corpus: span count mismatch');
   ctx.log(`    loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   return { org, anchorMs, traces };

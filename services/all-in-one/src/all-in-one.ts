@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { alertSettings, startEvaluator } from '@mesh-trace/alerter';
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { InProcessBus, TOPICS } from '@mesh-trace/bus';
 import type { Logger } from '@mesh-trace/config';
 import { startEmbeddedClickHouse } from '@mesh-trace/embedded-clickhouse';
-import { Registry } from '@mesh-trace/http';
-import { ingestMetrics, MemoryAcceptedTraces, startIngest } from '@mesh-trace/ingest';
-import { startQuery } from '@mesh-trace/query';
-import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { serviceRegistry } from '@mesh-trace/http';
+import { ingestMetrics, LivePublisher, MemoryAcceptedTraces, startIngest } from '@mesh-trace/ingest';
+import { MemoryLiveFeed, startQuery } from '@mesh-trace/query';
+import { createClickHouse, MemoryLeaseStore, migrate } from '@mesh-trace/storage';
 import { startWriter } from '@mesh-trace/writer';
 import type { AllInOneConfig } from './config.js';
 import { ensureDevAdminKey } from './dev-admin-key.js';
@@ -43,8 +44,18 @@ export async function startAllInOne(cfg: AllInOneConfig, logger: Logger): Promis
 
   const bus = new InProcessBus({ maxBufferedMessages: cfg.MESH_TRACE_QUEUE_MAX_MESSAGES });
   await bus.start();
-  const ingestRegistry = new Registry();
+  const ingestRegistry = serviceRegistry('ingest');
   const auth = new KeyAuthenticator({ ch });
+  const accepted = new MemoryAcceptedTraces(86_400);
+  // Live streams in process: ingest appends to the same feed the query side reads.
+  const liveFeed = new MemoryLiveFeed({ retentionMs: 600_000 });
+  await liveFeed.start();
+  const live = new LivePublisher({
+    sink: liveFeed,
+    accepted,
+    logger: logger.child({ component: 'live' }),
+    registry: ingestRegistry,
+  });
   const writer = await startWriter({
     bus,
     ch,
@@ -70,34 +81,51 @@ export async function startAllInOne(cfg: AllInOneConfig, logger: Logger): Promis
       producer: bus.producer(),
       metrics: ingestMetrics(ingestRegistry),
       ch,
-      accepted: new MemoryAcceptedTraces(86_400),
+      accepted,
+      live,
     },
     { host: cfg.MESH_TRACE_HOST, port: cfg.MESH_TRACE_INGEST_PORT },
   );
   const query = await startQuery(
     {
       logger: logger.child({ component: 'query' }),
-      registry: new Registry(),
+      registry: serviceRegistry('query'),
       ch,
       auth,
       rateLimitPerMinute: cfg.MESH_TRACE_RATE_LIMIT_PER_MINUTE,
       cursorSecret: await ensureCursorSecret(dataDir),
+      live: { feed: liveFeed },
     },
     { host: cfg.MESH_TRACE_HOST, port: cfg.MESH_TRACE_QUERY_PORT },
   );
+  // The alert evaluator in process: one replica, so an in-memory lease makes it the leader.
+  const alerter = startEvaluator({
+    ch,
+    logger: logger.child({ component: 'alerter' }),
+    registry: serviceRegistry('alerter'),
+    leases: new MemoryLeaseStore(),
+    leaseKey: 'alerter',
+    instanceId: 'all-in-one',
+    settings: alertSettings(cfg),
+  });
   return {
     queryUrl: query.url,
     ingestUrl: ingest.url,
     clickhouseUrl: clickhouse.url,
     adminKey: admin.key,
     adminKeyCreated: admin.created,
-    health: () => ({ ok: ingest.health().ok && writer.health().ok && query.health().ok }),
+    health: () => ({
+      ok: ingest.health().ok && writer.health().ok && query.health().ok && alerter.health().ok,
+    }),
     // Order matters: stop intake, drain the queue into ClickHouse, then close readers and storage.
     stop: async () => {
       await ingest.stop();
+      await live.flush();
       await writer.stop();
       await bus.stop();
+      await liveFeed.stop();
       await query.stop();
+      await alerter.stop();
       await ch.close();
       await clickhouse.stop();
     },

@@ -1,7 +1,10 @@
+import { alertsEnvShape } from '@mesh-trace/alerter';
 import { envInt, loadConfig as parse } from '@mesh-trace/config';
 import { z } from 'zod';
 
 const schema = z.object({
+  // Alert evaluation and notifications (docs/alerts.md): the same variables as the alerter's.
+  ...alertsEnvShape,
   MESH_TRACE_HOST: z.string().default('0.0.0.0'),
   MESH_TRACE_QUERY_PORT: envInt(4000, 0, 65535),
   MESH_TRACE_INGEST_PORT: envInt(4001, 0, 65535),

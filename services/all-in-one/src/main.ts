@@ -17,6 +17,8 @@ Configuration is read from the environment:
   MESH_TRACE_BOOTSTRAP_KEY     ensure this key (mtk_live_… / mtk_test_…) exists with all scopes
   MESH_TRACE_MAX_BODY_BYTES, MESH_TRACE_MAX_BATCH_ITEMS, MESH_TRACE_RETENTION_DAYS,
   MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_QUEUE_MAX_MESSAGES, LOG_LEVEL
+  MESH_TRACE_ALERTS_*, MESH_TRACE_SMTP_*   alert evaluation and notifications (see mesh-trace-alerter
+                               --help and docs/alerts.md); the evaluator runs in this process
 
 On first start an admin key for org "default" is created and printed; later starts print it again.
 `;

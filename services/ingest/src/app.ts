@@ -16,8 +16,11 @@ import type { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import type { AcceptedTraces } from './domain/accepted-traces.js';
 import { inflightBytesGuard } from './domain/inflight-guard.js';
+import type { LivePublisher } from './domain/live-publisher.js';
 import { registerPostBatch } from './routes/post-batch.js';
 import { registerPostComplete } from './routes/post-complete.js';
+import { registerPostOtlp } from './routes/post-otlp.js';
+import { registerPostZipkin } from './routes/post-zipkin.js';
 
 export interface IngestSettings {
   maxBodyBytes: number;
@@ -45,6 +48,8 @@ export interface IngestDeps {
   /** Key lookups and the /complete fallback when a trace is no longer in the accepted store. */
   ch: ClickHouseClient;
   isDraining: () => boolean;
+  /** Agents' live streams (GET /v1/agents/:id/live on query); absent: nothing is published. */
+  live?: LivePublisher;
 }
 
 export type { AuthContext };
@@ -123,6 +128,8 @@ export function createIngestApp(
   ];
   registerPostBatch(app, deps, guards);
   registerPostComplete(app, deps, guards);
+  registerPostOtlp(app, deps, guards);
+  registerPostZipkin(app, deps, guards);
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger, (code) => deps.metrics.rejected.inc({ code })));
   return app;

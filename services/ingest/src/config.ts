@@ -28,6 +28,9 @@ const schema = z.object({
   /** How long accepted trace ids are remembered for /complete before ClickHouse is asked instead. */
   MESH_TRACE_ACCEPTED_TTL_SECONDS: envInt(86_400, 60),
   MESH_TRACE_RUN_MIGRATIONS: envBool(true),
+  /** Agents' live streams: how far back Last-Event-ID can resume (at least 5 minutes). */
+  MESH_TRACE_LIVE_RETENTION_SECONDS: envInt(600, 300, 86_400),
+  MESH_TRACE_LIVE_ENABLED: envBool(true),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

@@ -2,11 +2,12 @@
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { KafkaBus } from '@mesh-trace/bus';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
-import { connectRedis, counterTotal, Registry } from '@mesh-trace/http';
+import { connectRedis, counterTotal, serviceRegistry } from '@mesh-trace/http';
 import { createClickHouse, describeNode, migrate, rateTracker, startHeartbeat } from '@mesh-trace/storage';
 import { ingestMetrics } from './app.js';
 import { loadConfig } from './config.js';
 import { RedisAcceptedTraces } from './domain/accepted-traces.js';
+import { LivePublisher, RedisLiveSink } from './domain/live-publisher.js';
 import { startIngest } from './service.js';
 
 const VERSION = '0.1.0';
@@ -24,6 +25,7 @@ Configuration is read from the environment:
   MESH_TRACE_MAX_BODY_BYTES, MESH_TRACE_MAX_BATCH_ITEMS, MESH_TRACE_RETENTION_DAYS,
   MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_AUTH_FAILURES_PER_MINUTE, MESH_TRACE_MAX_INFLIGHT_BYTES,
   MESH_TRACE_NODE_ID, MESH_TRACE_CLUSTER (collector node identity), MESH_TRACE_PRODUCE_TIMEOUT_MS, MESH_TRACE_ACCEPTED_TTL_SECONDS, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
+  MESH_TRACE_LIVE_ENABLED (true), MESH_TRACE_LIVE_RETENTION_SECONDS (600): agents' live streams in Redis
 `;
 
 runMain('ingest', HELP, async () => {
@@ -47,9 +49,18 @@ runMain('ingest', HELP, async () => {
   await bus.start();
   await bus.ensureTopics([cfg.MESH_TRACE_TOPIC]);
   const redis = await connectRedis(cfg.REDIS_URL, logger);
-  const registry = new Registry();
+  const registry = serviceRegistry('ingest');
   const metrics = ingestMetrics(registry);
   const rates = rateTracker();
+  const accepted = new RedisAcceptedTraces(redis, cfg.MESH_TRACE_ACCEPTED_TTL_SECONDS);
+  const live = cfg.MESH_TRACE_LIVE_ENABLED
+    ? new LivePublisher({
+        sink: new RedisLiveSink(redis, cfg.MESH_TRACE_LIVE_RETENTION_SECONDS * 1000),
+        accepted,
+        logger,
+        registry,
+      })
+    : undefined;
   const heartbeat = startHeartbeat({
     ch,
     node: describeNode('ingest', {
@@ -77,7 +88,8 @@ runMain('ingest', HELP, async () => {
       registry,
       auth: new KeyAuthenticator({ ch }),
       ch,
-      accepted: new RedisAcceptedTraces(redis, cfg.MESH_TRACE_ACCEPTED_TTL_SECONDS),
+      accepted,
+      live,
       producer: bus.producer(),
       redis,
       metrics,
@@ -87,6 +99,7 @@ runMain('ingest', HELP, async () => {
   );
   onSignals(async () => {
     await svc.stop();
+    await live?.flush();
     await heartbeat.stop();
     await bus.stop();
     redis.disconnect();

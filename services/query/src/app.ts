@@ -7,10 +7,13 @@ import {
   perKeyRateLimit,
   type Registry,
 } from '@mesh-trace/http';
-import type { ClickHouseClient } from '@mesh-trace/storage';
+import type { ClickHouseClient, LeaseStore } from '@mesh-trace/storage';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { CursorCodec } from './cursor.js';
+import { type LiveRouteOptions, registerAgentLive } from './routes/agent-live.js';
+import { registerAlertEvents } from './routes/alerts-events.js';
+import { registerAlertRules } from './routes/alerts-rules.js';
 import { registerApiKeys } from './routes/api-keys.js';
 import { registerGetTopology } from './routes/get-topology.js';
 import { registerGetTrace } from './routes/get-trace.js';
@@ -18,6 +21,7 @@ import { registerListServices } from './routes/list-services.js';
 import { registerListTraces } from './routes/list-traces.js';
 import { registerNodes } from './routes/nodes.js';
 import { registerSearchTraces } from './routes/search-traces.js';
+import { registerUi } from './ui-static.js';
 
 export interface QueryDeps {
   logger: Logger;
@@ -31,8 +35,14 @@ export interface QueryDeps {
    * one replica is a 400 on another (main.ts requires it in production).
    */
   cursorSecret: string | Buffer;
+  /** The built web UI served at `/` (default: the dist of @mesh-trace/ui); false: none. */
+  uiDir?: string | false;
+  /** Agents' live streams (GET /v1/agents/:id/live); absent: the route is not served. */
+  live?: LiveRouteOptions;
   /** Spans per GET /v1/traces/:id response before the trace is returned in windows (default 10,000). */
   traceMaxSpans?: number;
+  /** Serialises alert-rule writes per org/env; defaults to Redis when given, else in-process. */
+  leases?: LeaseStore;
 }
 
 export function createQueryApp(
@@ -64,6 +74,11 @@ export function createQueryApp(
   registerGetTopology(app, deps, read);
   registerApiKeys(app, deps, limit);
   registerNodes(app, deps, limit);
+  if (deps.live) registerAgentLive(app, deps, deps.live, read);
+  registerAlertRules(app, deps, limit);
+  registerAlertEvents(app, deps, cursors, read);
+  // After every API route, so the UI's history-routing fallback never shadows one.
+  registerUi(app, { dir: deps.uiDir, logger: deps.logger });
   app.use(notFoundHandler);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -16,6 +16,9 @@ const schema = z
     /** Proxies whose X-Forwarded-For is believed: true, false, a hop count, or addresses/subnets. */
     MESH_TRACE_TRUST_PROXY: z.string().optional().transform(parseTrustProxy),
     MESH_TRACE_RUN_MIGRATIONS: envBool(true),
+    /** Live streams: comment heartbeat interval, and unread bytes after which a client is dropped. */
+    MESH_TRACE_LIVE_HEARTBEAT_MS: envInt(15_000, 100, 600_000),
+    MESH_TRACE_LIVE_MAX_BUFFER_BYTES: envInt(1024 * 1024, 1024),
     /** GET /v1/traces/:id returns at most this many spans per response; larger traces come in windows. */
     MESH_TRACE_TRACE_MAX_SPANS: envInt(10_000, 1, 100_000),
     /** Signs pagination cursors; at least 32 characters. Shared by every replica behind one URL. */

@@ -25,7 +25,11 @@ export class RedisAcceptedTraces implements AcceptedTraces {
   async remember(tenant: Tenant, owners: Map<string, string>): Promise<void> {
     if (owners.size === 0) return;
     const tx = this.redis.pipeline();
-    for (const [traceId, agent] of owners) tx.set(keyOf(tenant, traceId), agent, 'EX', this.ttlSeconds);
+    for (const [traceId, agent] of owners) {
+      // A batch of spans only ('' owner) must not erase the agent a trace record named earlier.
+      if (agent) tx.set(keyOf(tenant, traceId), agent, 'EX', this.ttlSeconds);
+      else tx.set(keyOf(tenant, traceId), '', 'EX', this.ttlSeconds, 'NX');
+    }
     await tx.exec();
   }
 
@@ -59,6 +63,8 @@ export class MemoryAcceptedTraces implements AcceptedTraces {
     const expires = Date.now() + this.ttlSeconds * 1000;
     for (const [traceId, agent] of owners) {
       const k = keyOf(tenant, traceId);
+      const known = this.entries.get(k);
+      if (!agent && known?.agent && known.expires >= Date.now()) continue;
       // Re-insert to move the key to the end: Map order then approximates least-recently accepted.
       this.entries.delete(k);
       this.entries.set(k, { agent, expires });

@@ -36,7 +36,9 @@ export function registerPostComplete(app: Express, deps: IngestDeps, guards: Req
       }
       // An agent-bound key may only complete its own agent's traces; a foreign one looks absent.
       if (auth.agent_id && owner !== auth.agent_id) throw new NotFoundError('Trace not found');
-      await deps.producer.send(deps.cfg.topic, [encodeCompletion(traceId, body, auth, nowNs())]);
+      const receivedNs = nowNs();
+      await deps.producer.send(deps.cfg.topic, [encodeCompletion(traceId, body, auth, receivedNs)]);
+      deps.live?.publishCompletion(auth, traceId, owner, body, receivedNs);
       res.status(200).json({ trace_id: traceId, status: body.status });
     },
   );

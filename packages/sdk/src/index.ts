@@ -1,0 +1,12 @@
+export { type ErrorDetail, MeshTraceError, parseRetryAfter } from './errors.js';
+export { newSpanId, newTraceId } from './ids.js';
+export { IngestClient, type IngestClientOptions } from './ingest-client.js';
+export { type LiveOptions, LiveStream } from './live.js';
+export { Paginator } from './paginator.js';
+export { type ClientOptions, MeshTraceClient } from './query-client.js';
+export { type BackoffOptions, backoffMs, retryDelayMs } from './retry.js';
+export { type SseMessage, SseParser } from './sse.js';
+export { nowNs, SpanHandle, TraceHandle, Tracer, type TracerLogger, type TracerOptions } from './tracer.js';
+export type { FetchLike } from './transport.js';
+export type * from './types.js';
+export { toIso } from './types.js';

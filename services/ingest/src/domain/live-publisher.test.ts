@@ -1,0 +1,103 @@
+import { createLogger } from '@mesh-trace/config';
+import { Registry } from '@mesh-trace/http';
+import { type LiveEntryInput, parseBatch, type Tenant } from '@mesh-trace/schema';
+import { describe, expect, it } from 'vitest';
+import { MemoryAcceptedTraces } from './accepted-traces.js';
+import { LivePublisher, type LiveSink } from './live-publisher.js';
+
+const tenant: Tenant = { org_id: 'o1', env: 'live' };
+const T1 = 'a'.repeat(32);
+const T2 = 'b'.repeat(32);
+const T3 = 'c'.repeat(32);
+const iso = new Date().toISOString();
+const batch = (body: unknown) => parseBatch(body, { maxItems: 10_000, retentionNs: 86_400_000_000_000n });
+let spanSeq = 0;
+const span = (trace: string, name: string) => ({
+  trace_id: trace,
+  span_id: (++spanSeq).toString(16).padStart(16, '0'),
+  name,
+  service: 's',
+  start_time: iso,
+  end_time: iso,
+});
+
+class RecordingSink implements LiveSink {
+  readonly entries: LiveEntryInput[] = [];
+  fail = false;
+  gate: Promise<void> = Promise.resolve();
+  async append(_t: Tenant, entries: LiveEntryInput[]): Promise<void> {
+    await this.gate;
+    if (this.fail) throw new Error('redis down');
+    this.entries.push(...entries);
+  }
+}
+
+function setup(maxQueuedItems?: number) {
+  const sink = new RecordingSink();
+  const accepted = new MemoryAcceptedTraces(60);
+  const registry = new Registry();
+  const live = new LivePublisher({
+    sink,
+    accepted,
+    logger: createLogger({ name: 'test', level: 'silent' }),
+    registry,
+    maxQueuedItems,
+  });
+  return { sink, accepted, registry, live };
+}
+
+describe('LivePublisher', () => {
+  it("routes spans to their trace's agent (same batch or remembered), in order, and skips agent-less traces", async () => {
+    const { sink, accepted, live } = setup();
+    await accepted.remember(tenant, new Map([[T2, 'agent-b']]));
+    live.publishBatch(
+      tenant,
+      batch({
+        traces: [{ trace_id: T1, name: 'run', agent_id: 'agent-a', start_time: iso }],
+        spans: [span(T1, 'first'), span(T2, 'second'), span(T3, 'nobody')],
+        events: [{ trace_id: T1, type: 'tool.call', timestamp: iso, data: { big: 'x'.repeat(10_000) } }],
+      }),
+    );
+    live.publishCompletion(tenant, T1, 'agent-a', { status: 'completed', attributes: {} }, 1n);
+    await live.flush();
+    expect(sink.entries.map((e) => `${e.agent_id}:${e.type}`)).toEqual([
+      'agent-a:trace.started',
+      'agent-a:span',
+      'agent-b:span',
+      'agent-a:event',
+      'agent-a:trace.completed',
+    ]);
+    expect(JSON.parse(sink.entries[3]?.data ?? '{}')).toMatchObject({
+      type: 'tool.call',
+      data_truncated: true,
+    });
+  });
+
+  it('gives every item of an agent-bound key to its agent', async () => {
+    const { sink, live } = setup();
+    live.publishBatch({ ...tenant, agent_id: 'bound' }, batch({ spans: [span(T3, 'x')] }));
+    await live.flush();
+    expect(sink.entries.map((e) => e.agent_id)).toEqual(['bound']);
+  });
+
+  it('never throws: a full queue and a failing sink drop and count', async () => {
+    const { sink, registry, live } = setup(3);
+    let open: () => void = () => {};
+    sink.gate = new Promise((r) => {
+      open = r;
+    });
+    const b = batch({ spans: [span(T1, 'a'), span(T1, 'b')] });
+    const agentTenant = { ...tenant, agent_id: 'a' };
+    live.publishBatch(agentTenant, b); // queued (2 items)
+    live.publishBatch(agentTenant, b); // over the bound of 3: dropped
+    open();
+    await live.flush();
+    expect(sink.entries).toHaveLength(2);
+    sink.fail = true;
+    live.publishBatch(agentTenant, b);
+    await live.flush();
+    const metrics = await registry.getSingleMetricAsString('mesh_trace_live_dropped_total');
+    expect(metrics).toContain('reason="queue_full"} 2');
+    expect(metrics).toContain('reason="sink_error"} 2');
+  });
+});

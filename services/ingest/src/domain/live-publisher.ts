@@ -1,0 +1,269 @@
+import type { Logger } from '@mesh-trace/config';
+import type { Registry } from '@mesh-trace/http';
+import {
+  type Batch,
+  type CompleteInput,
+  formatIsoNs,
+  LIVE_MAX_DATA_BYTES,
+  type LiveEntryInput,
+  type LiveEventType,
+  liveStreamKey,
+  type Tenant,
+} from '@mesh-trace/schema';
+import type { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
+import type { AcceptedTraces } from './accepted-traces.js';
+
+/**
+ * Where live events go: a Redis stream per (org, env, agent) in the split deployment, the query
+ * side's in-process feed in the all-in-one. Entries of one call are appended in order.
+ */
+export interface LiveSink {
+  append(tenant: Tenant, entries: LiveEntryInput[]): Promise<void>;
+}
+
+/**
+ * XADD with approximate MINID trimming keeps at least `retentionMs` of every agent's stream (the
+ * Last-Event-ID resume window); an idle stream expires a minute after its retention ran out.
+ */
+export class RedisLiveSink implements LiveSink {
+  constructor(
+    private readonly redis: Redis,
+    private readonly retentionMs: number,
+  ) {}
+
+  async append(tenant: Tenant, entries: LiveEntryInput[]): Promise<void> {
+    if (entries.length === 0) return;
+    const minId = `${Date.now() - this.retentionMs}-0`;
+    const tx = this.redis.pipeline();
+    const keys = new Set<string>();
+    for (const e of entries) {
+      const key = liveStreamKey(tenant, e.agent_id);
+      keys.add(key);
+      tx.xadd(key, 'MINID', '~', minId, '*', 't', e.type, 'd', e.data);
+    }
+    for (const key of keys) tx.pexpire(key, this.retentionMs + 60_000);
+    const results = (await tx.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed?.[0]) throw failed[0];
+  }
+}
+
+type Job =
+  | { kind: 'batch'; tenant: Tenant; batch: Batch; items: number }
+  | { kind: 'complete'; tenant: Tenant; traceId: string; owner: string; body: CompleteInput; endNs: bigint };
+
+export interface LivePublisherOptions {
+  sink: LiveSink;
+  accepted: AcceptedTraces;
+  logger: Logger;
+  registry: Registry;
+  /** Items (traces + spans + events) waiting to be published; beyond it batches are dropped. */
+  maxQueuedItems?: number;
+}
+
+/**
+ * Publishes accepted items to the agents' live streams after the queue acknowledged them. Calls
+ * return at once: one pump appends in the background, in acceptance order, coalescing whatever
+ * queued meanwhile into one round trip. Publishing never fails a request: when the sink is slow or
+ * down the bounded queue overflows, and the overflow is dropped, logged and counted.
+ */
+export class LivePublisher {
+  private readonly queue: Job[] = [];
+  private queuedItems = 0;
+  private pumping: Promise<void> | undefined;
+  private readonly maxQueued: number;
+  private readonly published: Counter;
+  private readonly dropped: Counter<'reason'>;
+  private lastDropLog = 0;
+
+  constructor(private readonly opts: LivePublisherOptions) {
+    this.maxQueued = opts.maxQueuedItems ?? 100_000;
+    this.published = new Counter({
+      name: 'mesh_trace_live_published_total',
+      help: 'Live events appended to agents streams',
+      registers: [opts.registry],
+    });
+    this.dropped = new Counter({
+      name: 'mesh_trace_live_dropped_total',
+      help: 'Accepted items not published live, by reason (queue_full, sink_error)',
+      labelNames: ['reason'] as const,
+      registers: [opts.registry],
+    });
+  }
+
+  publishBatch(tenant: Tenant, batch: Batch): void {
+    const items = batch.traces.length + batch.spans.length + batch.events.length;
+    this.enqueue({ kind: 'batch', tenant, batch, items }, items);
+  }
+
+  publishCompletion(
+    tenant: Tenant,
+    traceId: string,
+    owner: string,
+    body: CompleteInput,
+    endNs: bigint,
+  ): void {
+    if (!owner) return;
+    this.enqueue({ kind: 'complete', tenant, traceId, owner, body, endNs }, 1);
+  }
+
+  /** Resolves once everything queued so far was appended (or dropped). */
+  async flush(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private enqueue(job: Job, items: number): void {
+    if (this.queuedItems + items > this.maxQueued) {
+      this.drop('queue_full', items);
+      return;
+    }
+    this.queue.push(job);
+    this.queuedItems += items;
+    this.pumping ??= this.pump().finally(() => {
+      this.pumping = undefined;
+    });
+  }
+
+  private async pump(): Promise<void> {
+    while (this.queue.length > 0) {
+      const jobs = this.queue.splice(0);
+      const items = jobs.reduce((n, j) => n + (j.kind === 'batch' ? j.items : 1), 0);
+      try {
+        const byTenant = new Map<string, { tenant: Tenant; entries: LiveEntryInput[] }>();
+        for (const job of jobs) {
+          const k = `${job.tenant.org_id}\n${job.tenant.env}`;
+          let group = byTenant.get(k);
+          if (!group) {
+            group = { tenant: job.tenant, entries: [] };
+            byTenant.set(k, group);
+          }
+          group.entries.push(...(await this.entriesOf(job)));
+        }
+        await Promise.all(
+          [...byTenant.values()].map(async ({ tenant, entries }) => {
+            await this.opts.sink.append(tenant, entries);
+            this.published.inc(entries.length);
+          }),
+        );
+      } catch (err) {
+        this.drop('sink_error', items, err);
+      } finally {
+        this.queuedItems -= items;
+      }
+    }
+  }
+
+  private drop(reason: 'queue_full' | 'sink_error', items: number, err?: unknown): void {
+    this.dropped.inc({ reason }, items);
+    // One warning per second at most: an outage must not turn into a log flood.
+    if (Date.now() - this.lastDropLog < 1_000) return;
+    this.lastDropLog = Date.now();
+    this.opts.logger.warn(
+      { reason, items, err: (err as Error | undefined)?.message },
+      'live_publish_dropped',
+    );
+  }
+
+  private async entriesOf(job: Job): Promise<LiveEntryInput[]> {
+    if (job.kind === 'complete') {
+      const { body, traceId, owner, endNs } = job;
+      return [
+        entry(owner, 'trace.completed', {
+          trace_id: traceId,
+          agent_id: owner,
+          status: body.status,
+          end_time: formatIsoNs(body.end_time ?? endNs),
+          ...(body.error ? { error: { message: body.error.message, type: body.error.type } } : {}),
+        }),
+      ];
+    }
+    const owners = await this.ownersOf(job.tenant, job.batch);
+    const out: LiveEntryInput[] = [];
+    for (const t of job.batch.traces) {
+      const agent = owners.get(t.trace_id);
+      if (!agent) continue;
+      out.push(
+        entry(agent, 'trace.started', {
+          trace_id: t.trace_id,
+          agent_id: agent,
+          name: t.name,
+          service: t.service ?? null,
+          start_time: formatIsoNs(t.start_time),
+          ...small('attributes', t.attributes),
+          ...small('input', t.input),
+        }),
+      );
+    }
+    for (const s of job.batch.spans) {
+      const agent = owners.get(s.trace_id);
+      if (!agent) continue;
+      out.push(
+        entry(agent, 'span', {
+          trace_id: s.trace_id,
+          span_id: s.span_id,
+          parent_span_id: s.parent_span_id ?? null,
+          name: s.name,
+          service: s.service,
+          kind: s.kind,
+          start_time: formatIsoNs(s.start_time),
+          end_time: formatIsoNs(s.end_time),
+          duration_ms: Number(s.end_time - s.start_time) / 1e6,
+          status: s.status,
+          ...(s.status_message ? { status_message: s.status_message.slice(0, 1024) } : {}),
+          ...small('attributes', s.attributes),
+        }),
+      );
+    }
+    for (const e of job.batch.events) {
+      const agent = owners.get(e.trace_id);
+      if (!agent) continue;
+      out.push(
+        entry(agent, 'event', {
+          trace_id: e.trace_id,
+          span_id: e.span_id ?? null,
+          type: e.type,
+          timestamp: formatIsoNs(e.timestamp),
+          ...small('data', e.data),
+        }),
+      );
+    }
+    return out;
+  }
+
+  /**
+   * Spans and events carry no agent id: the owner is the key's agent, the trace record in the same
+   * batch, or the one remembered when the trace was first accepted. Traces without one are not live.
+   */
+  private async ownersOf(tenant: Tenant, batch: Batch): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    const ids = new Set<string>();
+    for (const t of batch.traces) ids.add(t.trace_id);
+    for (const s of batch.spans) ids.add(s.trace_id);
+    for (const e of batch.events) ids.add(e.trace_id);
+    if (tenant.agent_id) {
+      for (const id of ids) owners.set(id, tenant.agent_id);
+      return owners;
+    }
+    for (const t of batch.traces) if (t.agent_id) owners.set(t.trace_id, t.agent_id);
+    const unknown = [...ids].filter((id) => !owners.has(id));
+    if (unknown.length > 0) {
+      for (const [id, agent] of await this.opts.accepted.owners(tenant, unknown)) {
+        if (agent) owners.set(id, agent);
+      }
+    }
+    return owners;
+  }
+}
+
+function entry(agentId: string, type: LiveEventType, data: Record<string, unknown>): LiveEntryInput {
+  return { agent_id: agentId, type, data: JSON.stringify(data) };
+}
+
+/** Payloads ride along only when small; a live view links to the stored trace for the rest. */
+function small(field: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  const text = JSON.stringify(value);
+  if (text === undefined) return {};
+  return text.length <= LIVE_MAX_DATA_BYTES ? { [field]: value } : { [`${field}_truncated`]: true };
+}
