@@ -46,6 +46,7 @@ const cfg = QUICK
       readCount: 50,
       scaleSpans: 500_000,
       scaleReads: 40,
+      scaleWarmup: 5,
       scaleDeepPage: 10,
     }
   : {
@@ -62,7 +63,8 @@ const cfg = QUICK
       readWarmup: 30,
       readCount: 150,
       scaleSpans: 10_000_000,
-      scaleReads: 150,
+      scaleReads: 60,
+      scaleWarmup: 5,
       scaleDeepPage: 20,
     };
 if (process.env.BENCH_FRESHNESS_RATE) cfg.freshnessSpansPerSec = Number(process.env.BENCH_FRESHNESS_RATE);

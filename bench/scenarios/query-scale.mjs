@@ -137,7 +137,7 @@ export async function queryScaleScenarios(ctx) {
   );
   const out = [];
   const n = cfg.scaleReads;
-  const w = cfg.readWarmup;
+  const w = cfg.scaleWarmup;
   try {
     // Trace by id: random traces over the whole 24 h.
     const ids = Array.from({ length: w + n }, () => scaleTraceId(ctx.seed, Math.floor(rand() * traces)));

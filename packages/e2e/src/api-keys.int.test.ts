@@ -163,7 +163,7 @@ describe('API keys, scopes, revocation and rate limits', () => {
         expect(res.headers.get('x-ratelimit-remaining')).toBe(String(999 - i));
       }
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metrics).toMatch(/mesh_trace_rate_limit_store_fallback_total [1-9]/);
+      expect(metrics).toMatch(/mesh_trace_rate_limit_store_fallback_total\{service="ingest"\} [1-9]/);
     } finally {
       expect(await lonely.stop()).toBe(0);
     }

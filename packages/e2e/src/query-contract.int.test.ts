@@ -34,7 +34,7 @@ describe('query API responses match the published OpenAPI schemas', () => {
     pipe = await startPipeline(['ingest', 'writer', 'query'], { MESH_TRACE_CLUSTER: 'eu-1' });
     const org = `org_contract_${pipe.run}`;
     key = await pipe.key(['ingest', 'read'], { org });
-    admin = await pipe.key(['admin', 'read'], { org });
+    admin = await pipe.key(['admin', 'read', 'alerts:write'], { org });
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString();
     const root = hex(8);
@@ -146,6 +146,26 @@ describe('query API responses match the published OpenAPI schemas', () => {
       method: 'DELETE',
     });
     conforms(apiSchemas.apiKeySchema, revoked.body);
+  });
+
+  it('the alert rule endpoints and the alert history', async () => {
+    const rule = {
+      name: 'checkout errors',
+      condition: { metric: 'error_rate', service: 'agent', threshold: 0.05, window: '5m' },
+      channels: [{ type: 'webhook', url: 'https://hooks.example.com/mesh', secret: 's3cret' }],
+    };
+    const created = await call('/v1/alerts/rules', admin, { method: 'POST', body: JSON.stringify(rule) });
+    expect(created.status).toBe(201);
+    conforms(apiSchemas.alertRuleSchema, created.body);
+    const id = (created.body as { id: string }).id;
+    conforms(apiSchemas.alertRuleSchema, (await call(`/v1/alerts/rules/${id}`, admin)).body);
+    const patched = await call(`/v1/alerts/rules/${id}`, admin, {
+      method: 'PATCH',
+      body: JSON.stringify({ severity: 'critical' }),
+    });
+    conforms(apiSchemas.alertRuleSchema, patched.body);
+    conforms(apiSchemas.alertRulesSchema, (await call('/v1/alerts/rules', admin)).body);
+    conforms(apiSchemas.alertEventsSchema, (await call('/v1/alerts/events?limit=5', admin)).body);
   });
 
   it('errors: the one JSON error body', async () => {

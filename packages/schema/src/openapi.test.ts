@@ -15,7 +15,12 @@ describe('ingest OpenAPI document', () => {
     expect(batch.properties.spans?.items.required).toEqual(
       expect.arrayContaining(['trace_id', 'span_id', 'name', 'service', 'start_time', 'end_time']),
     );
-    expect(Object.keys(doc.paths)).toEqual(['/v1/traces/batch', '/v1/traces/{trace_id}/complete']);
+    expect(Object.keys(doc.paths)).toEqual([
+      '/v1/traces/batch',
+      '/v1/traces',
+      '/api/v2/spans',
+      '/v1/traces/{trace_id}/complete',
+    ]);
   });
 
   it('matches the committed docs/openapi/ingest.json (regenerate with scripts/gen-openapi.mjs)', () => {

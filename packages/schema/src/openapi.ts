@@ -87,6 +87,63 @@ export function ingestOpenApi(): Record<string, unknown> {
           },
         },
       },
+      '/v1/traces': {
+        post: {
+          summary:
+            'OTLP/HTTP trace export (OpenTelemetry protocol 1.x), protobuf or JSON, gzip allowed (scope ingest)',
+          description:
+            'The body is an ExportTraceServiceRequest as the OTLP/HTTP specification defines it ' +
+            '(opentelemetry/proto/collector/trace/v1). The mapping to Mesh-Trace spans is in docs/otlp.md. ' +
+            'Spans that fail validation are counted in partialSuccess.rejectedSpans while the rest are stored.',
+          security,
+          requestBody: {
+            required: true,
+            content: {
+              'application/x-protobuf': { schema: { type: 'string', format: 'binary' } },
+              'application/json': {
+                schema: { type: 'object', description: 'OTLP/JSON ExportTraceServiceRequest' },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'ExportTraceServiceResponse, in the encoding of the request',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      partialSuccess: {
+                        type: 'object',
+                        properties: { rejectedSpans: { type: 'string' }, errorMessage: { type: 'string' } },
+                      },
+                    },
+                  },
+                },
+                'application/x-protobuf': { schema: { type: 'string', format: 'binary' } },
+              },
+            },
+            ...errorResponses([400, 401, 403, 413, 415, 429, 503]),
+          },
+        },
+      },
+      '/api/v2/spans': {
+        post: {
+          summary: 'Zipkin v2 JSON spans (scope ingest); mapped as documented in docs/otlp.md',
+          security,
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } },
+          },
+          responses: {
+            '202': {
+              description: 'Valid spans durably queued; invalid ones listed in `rejected`',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
+            },
+            ...errorResponses([400, 401, 403, 413, 415, 429, 503]),
+          },
+        },
+      },
       '/v1/traces/{trace_id}/complete': {
         post: {
           summary: 'Mark a trace completed or errored; the latest completion wins (scope ingest)',

@@ -1,3 +1,4 @@
+import { alertConditionSchema, alertRuleSpecSchema } from '@mesh-trace/storage';
 import { z } from 'zod';
 
 // What the query API answers, as zod schemas: the OpenAPI document (docs/openapi/query.json) is
@@ -131,3 +132,45 @@ export const createdKeySchema = apiKeySchema.extend({
 });
 export const rotatedKeySchema = createdKeySchema.extend({ rotated_from: z.string() });
 export const apiKeysSchema = z.strictObject({ data: z.array(apiKeySchema) });
+
+/** An alert rule as the API returns it: the request document with defaults, plus id, times, version. */
+export const alertRuleSchema = z.strictObject({
+  id: z.string(),
+  ...alertRuleSpecSchema.shape,
+  created_at: iso,
+  updated_at: iso,
+  version: z.number().int().describe('incremented by every change; send it as If-Match to PATCH safely'),
+});
+
+export const alertRulesSchema = z.strictObject({
+  data: z.array(alertRuleSchema),
+  next_cursor: z.string().nullable(),
+});
+
+export const alertEventsSchema = z.strictObject({
+  data: z.array(
+    z.strictObject({
+      id: z.string(),
+      rule_id: z.string(),
+      rule_name: z.string(),
+      state: z.enum(['firing', 'resolved']),
+      at: iso,
+      value: z.number().nullable().describe('the metric when the transition happened; null: no data'),
+      threshold: z.number(),
+      condition: alertConditionSchema,
+      severity: z.string(),
+      deliveries: z.array(
+        z.strictObject({
+          channel_index: z.number().int(),
+          channel: z.string(),
+          status: z.enum(['delivered', 'failed']),
+          attempts: z.number().int(),
+          http_status: z.number().int().nullable(),
+          reason: z.string().nullable(),
+          at: iso,
+        }),
+      ),
+    }),
+  ),
+  next_cursor: z.string().nullable(),
+});

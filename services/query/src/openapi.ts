@@ -1,6 +1,10 @@
 import { errorResponses, toSchema } from '@mesh-trace/schema';
+import { alertRuleSpecSchema } from '@mesh-trace/storage';
 import type { z } from 'zod';
 import {
+  alertEventsSchema,
+  alertRuleSchema,
+  alertRulesSchema,
   apiKeySchema,
   apiKeysSchema,
   createdKeySchema,
@@ -12,6 +16,7 @@ import {
   traceDetailSchema,
   tracePageSchema,
 } from './api-schemas.js';
+import { alertEventsQuery } from './routes/alerts-events.js';
 import { createKeySchema } from './routes/api-keys.js';
 import { topologyQuery } from './routes/get-topology.js';
 import { DEFAULT_TRACE_MAX_SPANS, traceQuery } from './routes/get-trace.js';
@@ -186,6 +191,83 @@ export function queryOpenApi(): Record<string, unknown> {
             ...errorResponses([401, 403, 404, 429]),
           },
         }),
+      },
+      '/v1/alerts/rules': {
+        get: read("The org/env's alert rules (scope read)", {
+          responses: { '200': json(alertRulesSchema, 'Rules'), ...errorResponses([401, 403, 429]) },
+        }),
+        post: read('Create an alert rule (scope alerts:write)', {
+          requestBody: body(alertRuleSpecSchema),
+          responses: {
+            '201': json(alertRuleSchema, 'The rule (webhook secrets masked)'),
+            ...errorResponses([400, 401, 403, 409, 429, 503], {
+              409: 'A rule of this name exists in this org/env',
+            }),
+          },
+        }),
+      },
+      '/v1/alerts/rules/{id}': {
+        get: read('One alert rule (scope read)', {
+          parameters: [pathParam('id')],
+          responses: { '200': json(alertRuleSchema, 'The rule'), ...errorResponses([401, 403, 404, 429]) },
+        }),
+        patch: read(
+          'Change fields of a rule; If-Match: "<version>" refuses a stale write (scope alerts:write)',
+          {
+            parameters: [
+              pathParam('id'),
+              { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } },
+            ],
+            requestBody: body(alertRuleSpecSchema.partial()),
+            responses: {
+              '200': json(alertRuleSchema, 'The rule, version + 1'),
+              ...errorResponses([400, 401, 403, 404, 409, 429, 503], {
+                409: 'Stale If-Match, or a duplicate name',
+              }),
+            },
+          },
+        ),
+        delete: read('Delete a rule (scope alerts:write)', {
+          parameters: [pathParam('id')],
+          responses: {
+            '200': { description: '{ "id", "deleted": true }' },
+            ...errorResponses([401, 403, 404, 429, 503]),
+          },
+        }),
+      },
+      '/v1/alerts/events': {
+        get: read('Firing and resolved transitions, newest first, with every delivery (scope read)', {
+          parameters: queryParameters(alertEventsQuery),
+          responses: { '200': json(alertEventsSchema, 'One page'), ...errorResponses([400, 401, 403, 429]) },
+        }),
+      },
+      '/v1/agents/{agent_id}/live': {
+        get: read(
+          "Server-Sent Events of an agent's traces: trace.started, span, event, trace.completed (scope read)",
+          {
+            parameters: [
+              pathParam('agent_id'),
+              {
+                name: 'Last-Event-ID',
+                in: 'header',
+                required: false,
+                description: 'the id of the last event received: resume after it (docs/live.md)',
+                schema: { type: 'string' },
+              },
+            ],
+            responses: {
+              '200': {
+                description:
+                  'text/event-stream: `id:`, `event:` and `data:` (JSON) lines per event, a comment heartbeat every 15 s',
+                content: { 'text/event-stream': { schema: { type: 'string' } } },
+              },
+              ...errorResponses([400, 401, 403, 404, 429, 503], {
+                403: 'An agent-bound key asked for another agent',
+                404: 'No traces of this agent in this org/env',
+              }),
+            },
+          },
+        ),
       },
     },
   };

@@ -19,46 +19,6 @@ export class ParamErrors {
   }
 }
 
-type Query = Record<string, unknown>;
-
-/** One query-string value: `?a=1&a=2` (an array) or `?a[b]=1` (an object) is a 400. */
-export function single(query: Query, name: string, errors: ParamErrors): string | undefined {
-  const v = query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') return errors.add(name, 'must be given once, as a plain value');
-  return v;
-}
-
-/** An integer in [min, max]; digits only (no sign, exponent or fraction). */
-export function intParam(
-  query: Query,
-  name: string,
-  errors: ParamErrors,
-  { min, max, fallback }: { min: number; max: number; fallback: number },
-): number {
-  const v = single(query, name, errors);
-  if (v === undefined) return fallback;
-  const n = /^\d{1,9}$/.test(v) ? Number(v) : Number.NaN;
-  if (!(n >= min && n <= max)) {
-    errors.add(name, `must be an integer from ${min} to ${max}`);
-    return fallback;
-  }
-  return n;
-}
-
-/** A free-text filter value; empty means "not given" (what a form with an empty field sends). */
-export function textParam(
-  query: Query,
-  name: string,
-  errors: ParamErrors,
-  maxLength = 256,
-): string | undefined {
-  const v = single(query, name, errors);
-  if (v === undefined || v === '') return undefined;
-  if (v.length > maxLength) return errors.add(name, `must be at most ${maxLength} characters`);
-  return v;
-}
-
 /**
  * Resolves a time range against `now`: `start` defaults to now − `defaultSpanNs`, `end` to now. An end
  * before the start is a 400 on `end_time`.

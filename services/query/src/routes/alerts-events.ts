@@ -1,10 +1,17 @@
 import { listAlertEvents } from '@mesh-trace/storage';
 import type { Express, RequestHandler } from 'express';
+import { z } from 'zod';
 import type { QueryDeps } from '../app.js';
 import type { CursorBinding, CursorCodec } from '../cursor.js';
-import { authOf, bound, intParam, ParamErrors, single, textParam } from '../params.js';
+import { authOf, bound } from '../params.js';
+import { cursorParam, enumParam, intParam, parseQueryParams, textParam } from '../query-params.js';
 
-const STATES = ['firing', 'resolved'] as const;
+export const alertEventsQuery = z.object({
+  rule_id: textParam(128).describe('only transitions of this rule'),
+  state: enumParam(['firing', 'resolved']).optional().describe('firing or resolved'),
+  limit: intParam({ min: 1, max: 200, fallback: 50 }).describe('page size, 1–200 (default 50)'),
+  cursor: cursorParam().describe('next_cursor of the previous page'),
+});
 
 /**
  * GET /v1/alerts/events: transitions (firing, resolved) newest first, each with the delivery record of
@@ -19,16 +26,8 @@ export function registerAlertEvents(
 ): void {
   app.get('/v1/alerts/events', ...read, async (req, res) => {
     const auth = authOf(req);
-    const errors = new ParamErrors();
-    const query = req.query as Record<string, unknown>;
-    const ruleId = textParam(query, 'rule_id', errors, 128);
-    const stateText = single(query, 'state', errors);
-    const state = STATES.find((s) => s === stateText);
-    if (stateText !== undefined && state === undefined)
-      errors.add('state', `must be one of ${STATES.join(', ')}`);
-    const limit = intParam(query, 'limit', errors, { min: 1, max: 200, fallback: 50 });
-    const cursor = single(query, 'cursor', errors);
-    errors.throwIfAny();
+    const q = parseQueryParams(alertEventsQuery, req.query);
+    const { rule_id: ruleId, state, limit, cursor } = q;
     const binding: CursorBinding = {
       kind: 'list',
       org_id: auth.org_id,
