@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PNPM_VERSION := $(shell node -p "require('./package.json').packageManager.split('@')[1]")
 PNPM := pnpm
 
-.PHONY: help install build run test test-unit test-int bench stack-up stack-down lint format clean
+.PHONY: help install build docs run test test-unit test-int bench stack-up stack-down lint format clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -17,6 +17,10 @@ install: ## install pnpm (pinned in package.json) and the workspace dependencies
 build: install ## compile every package and service (tsc -b), then bundle the web UI (vite)
 	$(PNPM) exec tsc -b
 	$(PNPM) --filter @mesh-trace/ui build
+
+docs: build ## regenerate docs/openapi/*.json and docs/configuration.md from the zod schemas
+	node scripts/gen-openapi.mjs
+	node scripts/gen-config-docs.mjs
 
 run: build ## start the all-in-one on :4000 (query) and :4001 (ingest) with embedded defaults
 	node services/all-in-one/dist/main.js
