@@ -5,6 +5,7 @@
 #   docker build --build-arg SERVICE=ingest -t mesh-trace/ingest .
 #   docker build --build-arg SERVICE=writer -t mesh-trace/writer .
 #   docker build --build-arg SERVICE=query  -t mesh-trace/query  .
+#   docker build --build-arg SERVICE=alerter -t mesh-trace/alerter .
 #   docker build --build-arg SERVICE=all-in-one -t mesh-trace/all-in-one .   # optional, carries chDB
 #
 # The build stage installs only the workspace packages the service needs (pnpm --filter), compiles
@@ -15,7 +16,7 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
-# ingest | writer | query | all-in-one (the directory under services/)
+# ingest | writer | query | alerter | all-in-one (the directory under services/)
 ARG SERVICE=query
 WORKDIR /src
 # pnpm at the version pinned by package.json's packageManager field (as the Makefile does).
@@ -68,8 +69,9 @@ RUN printf '#!/bin/sh\nexec node /opt/mesh-trace/cli/dist/main.js "$@"\n' > /usr
  && chmod 0755 /usr/local/bin/mesh-trace
 # The image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
-# query 4000, ingest 4001, writer 4002 (health and metrics only); the all-in-one uses 4000 and 4001.
-EXPOSE 4000 4001 4002
+# query 4000, ingest 4001, writer 4002 and alerter 4003 (health, metrics, status only); the all-in-one
+# uses 4000 and 4001.
+EXPOSE 4000 4001 4002 4003
 # Liveness only (checks nothing external). The port follows MESH_TRACE_SERVICE and the *_PORT variables.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "/opt/mesh-trace/healthcheck.mjs", "/healthz"]

@@ -23,10 +23,22 @@ http {
   include $work/site.conf;
 }
 CONF
+# Each fake upstream answers with its name. query's /v1/agents/:id/live writes one event, then holds the
+# stream open for 3 s: the event must reach the client before the stream ends. (nginx 1.22 passes it
+# on even with proxy_buffering on, so this checks the route and streaming, not the buffering setting:
+# packages/e2e/src/deploy-manifests.test.ts checks that.)
 node -e "
 const { createServer } = require('node:http');
 for (const [name, port] of [['ingest', ${ingest_port}], ['query', ${query_port}]])
-  createServer((req, res) => { req.resume(); req.on('end', () => res.end(name)); }).listen(port, '127.0.0.1');
+  createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (!/^\/v1\/agents\/[^/]+\/live/.test(req.url)) return res.end(name);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: ' + name + '\\n\\n');
+      setTimeout(() => res.end(), 3000);
+    });
+  }).listen(port, '127.0.0.1');
 " &
 upstreams=$!
 cleanup() { nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; kill "$upstreams" 2>/dev/null || true; rm -rf "$work"; }
@@ -52,8 +64,18 @@ expect GET /v1/traces/4bf92f3577b34da6a3ce929d0e0e4736 query
 expect POST /v1/traces/search query
 expect GET /v1/services query
 expect GET /v1/topology query
-expect GET /v1/agents/a1/live query
 expect POST /v1/api-keys query
 expect DELETE /v1/api-keys/k1 query
+expect GET /v1/alerts/rules query
+expect POST /v1/alerts/rules query
+expect PATCH /v1/alerts/rules/r1 query
+expect DELETE /v1/alerts/rules/r1 query
+expect GET '/v1/alerts/events?state=firing' query
 expect GET /healthz query
+expect GET / query
+expect GET /assets/index.js query
+# The live stream: the first event must arrive while the upstream still holds the stream open.
+got="$(curl -sN --max-time 1 "http://127.0.0.1:${proxy_port}/v1/agents/a1/live?since=0" || true)"
+if [ "$(printf '%s' "$got" | head -1)" = "data: query" ]; then echo "ok   GET /v1/agents/a1/live -> query, streamed"
+else echo "FAIL GET /v1/agents/a1/live -> '$got' within 1 s (want 'data: query' from query before the stream ends)"; fail=1; fi
 exit $fail

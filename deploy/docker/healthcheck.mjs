@@ -7,6 +7,7 @@ const ports = {
   ingest: env.MESH_TRACE_INGEST_PORT ?? '4001',
   writer: env.MESH_TRACE_WRITER_PORT ?? '4002',
   query: env.MESH_TRACE_QUERY_PORT ?? '4000',
+  alerter: env.MESH_TRACE_ALERTER_PORT ?? '4003',
   'all-in-one': env.MESH_TRACE_QUERY_PORT ?? '4000',
 };
 const port = env.MESH_TRACE_HEALTH_PORT ?? ports[env.MESH_TRACE_SERVICE ?? 'query'] ?? '4000';

@@ -1,6 +1,7 @@
 // What users of docker-compose.yml, the Dockerfile and deploy/k8s rely on, checked without a Docker
 // engine or a cluster: the compose file through the real `docker compose config` (built from the Go
-// module proxy by scripts/ensure-compose.sh); health checks and start order, the writer's replica bound, no chDB in service images, probes,
+// module proxy by scripts/ensure-compose.sh); health checks and start order, the writer's replica bound,
+// the alerter's leader + standby, proxy routes, no chDB in service images, probes,
 // Kubernetes schema validity (kubernetes-models: the Kubernetes 1.27 OpenAPI schemas) and that every
 // environment variable a service reads is either set or safely defaulted — read from the services' own
 // zod config schemas, so a new variable without a deployment value fails here.
@@ -17,10 +18,22 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (path: string) => readFileSync(root + path, 'utf8');
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const SERVICES = ['ingest', 'writer', 'query'] as const;
-const PORTS = { ingest: 4001, writer: 4002, query: 4000 } as const;
-/** Optional variables a deployment may leave unset: no bootstrap key; the node id derives from the hostname. */
-const OPTIONAL_UNSET = new Set(['MESH_TRACE_BOOTSTRAP_KEY', 'MESH_TRACE_NODE_ID', 'NODE_ENV']);
+const SERVICES = ['ingest', 'writer', 'query', 'alerter'] as const;
+const PORTS = { ingest: 4001, writer: 4002, query: 4000, alerter: 4003 } as const;
+/** Services an HPA scales; the alerter runs a fixed leader + standby (one active evaluator at a time). */
+const AUTOSCALED: readonly string[] = ['ingest', 'writer', 'query'];
+/**
+ * Optional variables a deployment may leave unset: no bootstrap key; the node id and the alerter's
+ * replica name derive from the hostname; without SMTP credentials the alerter connects without authentication.
+ */
+const OPTIONAL_UNSET = new Set([
+  'MESH_TRACE_BOOTSTRAP_KEY',
+  'MESH_TRACE_NODE_ID',
+  'NODE_ENV',
+  'MESH_TRACE_ALERTER_ID',
+  'MESH_TRACE_SMTP_USER',
+  'MESH_TRACE_SMTP_PASSWORD',
+]);
 const LOOPBACK = /127\.0\.0\.1|localhost/;
 
 // ---------- helpers ----------
@@ -63,10 +76,12 @@ function loadCompose(env: Env): Obj {
 const compose = loadCompose(composeEnv);
 const composeServices = obj(compose.services);
 
-/** Environment variable names declared in a service's zod config schema (services/<svc>/src/config.ts). */
-function configKeys(svc: string): string[] {
-  const src = read(`services/${svc}/src/config.ts`);
-  return [...src.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1] ?? '');
+/** Environment variable names of a service's zod config schema (its own and the shared ones it picks). */
+async function configKeys(svc: string): Promise<string[]> {
+  const mod = (await import(pathToFileURL(`${root}services/${svc}/src/config.ts`).href)) as {
+    configSchema: { shape: Record<string, unknown> };
+  };
+  return Object.keys(mod.configSchema.shape);
 }
 
 async function loadConfigOf(svc: string): Promise<(env: Env) => Obj> {
@@ -82,7 +97,7 @@ async function expectCompleteEnv(svc: string, env: Env, where: string): Promise<
   const loadConfig = await loadConfigOf(svc);
   expect(() => loadConfig(env), `${where}: ${svc} config`).not.toThrow();
   const defaults = loadConfig({});
-  for (const key of configKeys(svc)) {
+  for (const key of await configKeys(svc)) {
     if (key in env) continue;
     if (OPTIONAL_UNSET.has(key)) continue;
     const fallback = defaults[key];
@@ -141,6 +156,17 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/apt-get install -y --no-install-recommends tini/);
   });
 
+  it("exposes every service's port, and the health check finds each service's port", () => {
+    const exposed = /^EXPOSE (.+)$/m.exec(runtime)?.[1]?.split(/\s+/).map(Number) ?? [];
+    const healthcheck = read('deploy/docker/healthcheck.mjs');
+    for (const svc of SERVICES) {
+      expect(exposed, svc).toContain(PORTS[svc]);
+      expect(healthcheck, svc).toContain(
+        `${svc}: env.MESH_TRACE_${svc.toUpperCase()}_PORT ?? '${PORTS[svc]}'`,
+      );
+    }
+  });
+
   it('no split service depends on chdb, even through a workspace package', () => {
     const manifest = (dir: string) => obj(JSON.parse(read(`${dir}/package.json`)));
     const dirs = new Map<string, string>();
@@ -178,7 +204,7 @@ describe('docker-compose.yml', () => {
 
   it('has a health check on every service and starts dependents only on healthy ones', () => {
     expect(Object.keys(composeServices).sort()).toEqual(
-      ['clickhouse', 'ingest', 'kafka', 'proxy', 'query', 'redis', 'writer'].sort(),
+      ['alerter', 'clickhouse', 'ingest', 'kafka', 'proxy', 'query', 'redis', 'writer'].sort(),
     );
     for (const [name, svc] of Object.entries(composeServices)) {
       const hc = obj(obj(svc).healthcheck);
@@ -194,6 +220,8 @@ describe('docker-compose.yml', () => {
         expect.arrayContaining(['kafka', 'clickhouse']),
       );
     }
+    // The alerter needs ClickHouse (rules, data, events) and Redis (its leader lease), not Kafka.
+    expect(Object.keys(obj(obj(composeServices.alerter).depends_on)).sort()).toEqual(['clickhouse', 'redis']);
     expect(Object.keys(obj(obj(composeServices.proxy).depends_on)).sort()).toEqual(['ingest', 'query']);
   });
 
@@ -227,6 +255,22 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
+  it('links alert notifications to the proxy and leaves e-mail off until an SMTP host is given', async () => {
+    const env = obj(obj(composeServices.alerter).environment);
+    const port = obj(arr(obj(composeServices.proxy).ports)[0]).published;
+    expect(new URL(String(env.MESH_TRACE_ALERTS_PUBLIC_URL)).port).toBe(String(port));
+    const overridden = loadCompose({ ...composeEnv, MESH_TRACE_HTTP_PORT: '9090' });
+    expect(obj(obj(obj(overridden.services).alerter).environment).MESH_TRACE_ALERTS_PUBLIC_URL).toBe(
+      'http://localhost:9090',
+    );
+    const cfg = (await loadConfigOf('alerter'))(
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
+    );
+    expect(cfg.MESH_TRACE_SMTP_HOST).toBe('');
+    expect(cfg.MESH_TRACE_ALERTS_ALLOW_HOSTS).toEqual([]);
+    expect(cfg.MESH_TRACE_ALERTS_INTERVAL_MS).toBe(30_000);
+  });
+
   it('mounts files that exist', () => {
     for (const [name, svc] of Object.entries(composeServices))
       for (const v of arr(obj(svc).volumes).map(obj)) {
@@ -252,20 +296,64 @@ describe.each([
   ['deploy/k8s/base/gateway.conf', 'mesh_trace_ingest', 'mesh_trace_query'],
 ])('%s', (path, ingest, query) => {
   const conf = read(path);
-  const target = (location: string) => {
-    const start = conf.indexOf(`location ${location} {`);
-    expect(start, location).toBeGreaterThanOrEqual(0);
-    return /proxy_pass http:\/\/([$\w]+);/.exec(conf.slice(start))?.[1];
+  const locations = [...conf.matchAll(/location\s+(=|~\*?|\^~)?\s*(\S+)\s*\{([^}]*)\}/g)].map((m) => ({
+    modifier: m[1] ?? '',
+    pattern: m[2] ?? '',
+    body: m[3] ?? '',
+  }));
+  /** The location nginx picks for a path: exact match, else the first matching regex, else the longest prefix. */
+  const locate = (uri: string) => {
+    const exact = locations.find((l) => l.modifier === '=' && l.pattern === uri);
+    if (exact) return exact;
+    const prefix = locations
+      .filter((l) => (l.modifier === '' || l.modifier === '^~') && uri.startsWith(l.pattern))
+      .sort((a, b) => b.pattern.length - a.pattern.length)[0];
+    if (prefix?.modifier === '^~') return prefix;
+    const regex = locations.find(
+      (l) => l.modifier.startsWith('~') && new RegExp(l.pattern, l.modifier === '~*' ? 'i' : '').test(uri),
+    );
+    return regex ?? prefix;
   };
+  const target = (uri: string) => /proxy_pass http:\/\/([$\w]+);/.exec(locate(uri)?.body ?? '')?.[1];
+  /** An nginx time (`90`, `120s`, `5m`, `1h`; unset: the 60 s default) in seconds. */
+  const seconds = (body = '') => {
+    const m = /proxy_read_timeout (\d+)(s|m|h)?;/.exec(body);
+    const unit: Record<string, number> = { s: 1, m: 60, h: 3600 };
+    return m ? Number(m[1]) * (unit[m[2] ?? 's'] ?? 1) : 60;
+  };
+
   it('routes ingest paths to ingest, POST /v1/traces by method, the rest to query', () => {
-    expect(target('= /v1/traces/batch')).toBe(ingest);
-    expect(target('~ ^/v1/traces/[^/]+/complete$')).toBe(ingest);
-    expect(target('= /api/v2/spans')).toBe(ingest);
-    expect(target('= /v1/traces')).toBe('$mesh_trace_traces_upstream');
+    expect(target('/v1/traces/batch')).toBe(ingest);
+    expect(target('/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736/complete')).toBe(ingest);
+    expect(target('/api/v2/spans')).toBe(ingest);
+    expect(target('/v1/traces')).toBe('$mesh_trace_traces_upstream');
     expect(conf).toMatch(
       /map \$request_method \$mesh_trace_traces_upstream \{\s+POST\s+[\w:-]*ingest[\w:-]*;\s+default\s+[\w:-]*query[\w:-]*;/,
     );
-    expect(target('/')).toBe(query);
+    for (const uri of [
+      '/',
+      '/assets/index.js',
+      '/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736',
+      '/v1/traces/search',
+      '/v1/alerts/rules',
+      '/v1/alerts/rules/r1',
+      '/v1/alerts/events',
+      '/v1/agents/a1/live',
+      '/healthz',
+      '/metrics',
+    ])
+      expect(target(uri), uri).toBe(query);
+  });
+
+  it('streams the live SSE endpoint unbuffered, with a read timeout of at least an hour', () => {
+    const live = locate('/v1/agents/a1/live');
+    expect(live?.pattern, 'a location of its own').not.toBe('/');
+    expect(live?.body).toMatch(/^\s*proxy_buffering off;/m);
+    expect(seconds(live?.body)).toBeGreaterThanOrEqual(3600);
+    // Other query routes keep a finite timeout above ClickHouse's 30 s request timeout.
+    const rest = seconds(locate('/v1/alerts/rules')?.body);
+    expect(rest).toBeGreaterThan(30);
+    expect(rest).toBeLessThan(3600);
   });
 });
 
@@ -349,7 +437,7 @@ describe('deploy/k8s', () => {
     const name = `mesh-trace-${svc}`;
     const dep = named('Deployment', name);
     const spec = obj(dep.spec);
-    expect(spec.replicas, 'the HPA owns replicas').toBeUndefined();
+    if (AUTOSCALED.includes(svc)) expect(spec.replicas, 'the HPA owns replicas').toBeUndefined();
     const tpl = obj(spec.template);
     const pod = obj(tpl.spec);
     const [c] = arr(pod.containers).map(obj);
@@ -376,11 +464,32 @@ describe('deploy/k8s', () => {
     expect(arr(obj(obj(obj(container.lifecycle).preStop).exec).command)[0]).toBe('sleep');
     // The services stop under a 30 s hard limit of their own; Kubernetes must not SIGKILL before it.
     expect(Number(pod.terminationGracePeriodSeconds)).toBeGreaterThan(30 + 5);
-    const hpa = named('HorizontalPodAutoscaler', name);
-    expect(obj(obj(hpa.spec).scaleTargetRef)).toMatchObject({ kind: 'Deployment', name });
-    expect(JSON.stringify(obj(hpa.spec).metrics)).toContain('"cpu"');
     const pdb = named('PodDisruptionBudget', name);
     expect(obj(obj(pdb.spec).selector).matchLabels).toEqual(obj(spec.selector).matchLabels);
+    const scalers = byKind('HorizontalPodAutoscaler').filter(
+      (h) => obj(obj(h.spec).scaleTargetRef).name === name,
+    );
+    if (AUTOSCALED.includes(svc)) {
+      const hpa = named('HorizontalPodAutoscaler', name);
+      expect(obj(obj(hpa.spec).scaleTargetRef)).toMatchObject({ kind: 'Deployment', name });
+      expect(JSON.stringify(obj(hpa.spec).metrics)).toContain('"cpu"');
+    } else {
+      // One active evaluator (the Redis lease holder): a leader and a standby, never autoscaled, and a
+      // drain must leave one of them running.
+      expect(scalers).toEqual([]);
+      expect(spec.replicas).toBe(2);
+      expect(obj(pdb.spec).minAvailable).toBe(1);
+      expect(obj(obj(spec.strategy).rollingUpdate).maxUnavailable).toBe(0);
+    }
+  });
+
+  it.each(['dev', 'prod'])('%s: retags every service image and patches no alerter into an HPA', (name) => {
+    const o = overlay(name);
+    const images = arr(o.kustomization.images).map((i) => String(obj(i).name));
+    for (const svc of SERVICES) expect(images, svc).toContain(`mesh-trace/${svc}`);
+    for (const p of arr(o.kustomization.patches).map(obj))
+      if (obj(p.target).kind === 'HorizontalPodAutoscaler')
+        expect(new RegExp(`^${String(obj(p.target).name)}$`).test('mesh-trace-alerter')).toBe(false);
   });
 
   it.each(['dev', 'prod'])('%s: writer maxReplicas equals KAFKA_PARTITIONS', (name) => {
@@ -407,6 +516,8 @@ describe('deploy/k8s', () => {
       const ref = obj(obj(e.valueFrom).secretKeyRef);
       if (e.value !== undefined) env[String(e.name)] = String(e.value);
       else if (obj(e.valueFrom).fieldRef) env[String(e.name)] = `${svc}-7d9f8b6c5-x2x4q`;
+      // An optional key the Secret does not hold leaves the variable unset (OPTIONAL_UNSET must allow it).
+      else if (ref.optional === true && !secretKeys.includes(String(ref.key))) continue;
       else {
         expect(secretKeys, `${name}: secret key ${String(ref.key)}`).toContain(ref.key);
         env[String(e.name)] = o.secrets[String(ref.key)] ?? TEST_SECRETS[String(ref.key)] ?? '';
