@@ -2,8 +2,8 @@
 // for latency rows, each scenario drawn beside its ceiling, so docs/benchmarks.md shows ratios at a
 // glance. Plain SVG 1.1 with inline attributes: renders on GitHub and in any browser.
 
-const W = 860;
-const LABEL_W = 330;
+const W = 1000;
+const LABEL_W = 470;
 const ROW_H = 44;
 const PAD = 16;
 const COLORS = { ours: '#3b6fd6', ceiling: '#b8c2d6', p99: '#d6453b' };
