@@ -8,6 +8,10 @@ STATE_DIR="${MESH_TRACE_STACK_DIR:-$REPO_ROOT/.stack}"
 
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+# A second listener with SASL/PLAIN authentication, for tests of the services' Kafka security settings.
+KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-19094}"
+KAFKA_SASL_USERNAME="meshtrace"
+KAFKA_SASL_PASSWORD="meshtrace-dev-only"
 REDIS_PORT="${REDIS_PORT:-16379}"
 CLICKHOUSE_PORT="${CLICKHOUSE_PORT:-18123}"
 

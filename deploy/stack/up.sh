@@ -8,7 +8,8 @@ usage() {
 Usage: deploy/stack/up.sh [--help]
 
 Starts, in the background, on 127.0.0.1 only:
-  Kafka 3.9 KRaft broker+controller  port \${KAFKA_PORT:-19092} (controller \${KAFKA_CONTROLLER_PORT:-19093})
+  Kafka 3.9 KRaft broker+controller  port \${KAFKA_PORT:-19092} (controller \${KAFKA_CONTROLLER_PORT:-19093},
+                                     SASL/PLAIN listener \${KAFKA_SASL_PORT:-19094}, dev-only credentials)
   Redis                              reuses one answering on 6379, else starts redis-server on \${REDIS_PORT:-16379}
                                      (installs Debian's redis-server package when missing)
   embedded ClickHouse (HTTP)         port \${CLICKHOUSE_PORT:-18123} (needs 'make build' first)
@@ -17,7 +18,7 @@ then writes <state>/env (KAFKA_BROKERS, REDIS_URL, CLICKHOUSE_URL).
 State dir: \${MESH_TRACE_STACK_DIR:-<repo>/.stack} (data, logs/, pid files, env).
 Environment:
   MESH_TRACE_STACK_DIR              state directory
-  KAFKA_PORT, KAFKA_CONTROLLER_PORT, REDIS_PORT, CLICKHOUSE_PORT
+  KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_SASL_PORT, REDIS_PORT, CLICKHOUSE_PORT
   KAFKA_HEAP_OPTS                   default "-Xms256m -Xmx512m"
   MESH_TRACE_KAFKA_LIBS             where the broker jars go (default <state>/kafka-libs)
   MESH_TRACE_STACK_REUSE_REDIS=0    never reuse a redis on 6379
@@ -104,11 +105,13 @@ kafka_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_USERNAME="$KAFKA_SASL_PASSWORD";
 log.dirs=$KAFKA_DIR/data
 metadata.log.dir=$KAFKA_DIR/data
 auto.create.topics.enable=true
@@ -323,6 +326,9 @@ fi
 {
   echo "# Written by deploy/stack/up.sh; source it or read KEY=value lines."
   echo "KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+  echo "KAFKA_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT"
+  echo "KAFKA_SASL_USERNAME=$KAFKA_SASL_USERNAME"
+  echo "KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD"
   echo "REDIS_URL=redis://127.0.0.1:$REDIS_URL_PORT"
   if [[ -n "$CLICKHOUSE_URL" ]]; then
     echo "CLICKHOUSE_URL=$CLICKHOUSE_URL"
@@ -334,7 +340,7 @@ mv -f "$STATE_DIR/env.tmp" "$STATE_DIR/env"
 
 cat <<EOF
 Mesh-Trace stack is up ($((SECONDS - START_TS))s)
-  Kafka       127.0.0.1:$KAFKA_PORT   (KRaft, controller $KAFKA_CONTROLLER_PORT)
+  Kafka       127.0.0.1:$KAFKA_PORT   (KRaft, controller $KAFKA_CONTROLLER_PORT, SASL/PLAIN $KAFKA_SASL_PORT)
   Redis       redis://127.0.0.1:$REDIS_URL_PORT$([[ -f "$REDIS_REUSED" ]] && echo '   (reused, not ours)')
   ClickHouse  ${CLICKHOUSE_URL:-skipped}
   env file    $STATE_DIR/env

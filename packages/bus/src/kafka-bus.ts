@@ -7,11 +7,19 @@ import {
   logLevel,
   Partitioners,
   type Producer,
+  type SASLOptions,
 } from 'kafkajs';
 import { GroupProducer } from './group-producer.js';
 import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions } from './types.js';
 
-export interface KafkaBusOptions {
+/** TLS and SASL for the broker connections (managed Kafka services need one or both). */
+export interface KafkaSecurity {
+  /** true: TLS with the system's CAs; an object: Node TLS options (`ca`, `rejectUnauthorized`, …). */
+  ssl?: boolean | { ca?: string[]; rejectUnauthorized?: boolean };
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+export interface KafkaBusOptions extends KafkaSecurity {
   brokers: string[];
   clientId: string;
   /** Partitions for topics this bus creates (ingest topic, dead-letter topic). */
@@ -40,6 +48,9 @@ export class KafkaBus implements Bus {
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
+      ...(opts.ssl ? { ssl: opts.ssl } : {}),
+      // kafkajs types SASL options as a union per mechanism; ours is the same shape with a union field.
+      ...(opts.sasl ? { sasl: opts.sasl as SASLOptions } : {}),
       // kafkajs' own warnings (rebalances, lost connections) go to our logger; quieter levels are noise.
       logLevel: opts.log ? logLevel.WARN : logLevel.NOTHING,
       logCreator: () => (entry) => {

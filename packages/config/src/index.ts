@@ -3,4 +3,10 @@ export { ConfigError, envBool, envInt, envList, formatConfigError, loadConfig } 
 export { onSignals, type Stoppable } from './lifecycle.js';
 export { createLogger, type Logger } from './logger.js';
 export { runMain } from './run-main.js';
-export { SHARED_ENV, type SharedEnvName, sharedEnv } from './shared-env.js';
+export {
+  KAFKA_SECURITY_ENV,
+  kafkaSecurity,
+  SHARED_ENV,
+  type SharedEnvName,
+  sharedEnv,
+} from './shared-env.js';

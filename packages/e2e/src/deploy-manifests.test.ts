@@ -33,6 +33,11 @@ const OPTIONAL_UNSET = new Set([
   'MESH_TRACE_ALERTER_ID',
   'MESH_TRACE_SMTP_USER',
   'MESH_TRACE_SMTP_PASSWORD',
+  // Kafka TLS/SASL: off unless the brokers need it (the compose Kafka is internal and plaintext).
+  'KAFKA_SSL_CA_FILE',
+  'KAFKA_SASL_MECHANISM',
+  'KAFKA_SASL_USERNAME',
+  'KAFKA_SASL_PASSWORD',
 ]);
 const LOOPBACK = /127\.0\.0\.1|localhost/;
 

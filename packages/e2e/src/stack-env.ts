@@ -5,6 +5,10 @@ export interface StackEnv {
   KAFKA_BROKERS: string;
   REDIS_URL: string;
   CLICKHOUSE_URL: string;
+  /** The broker's SASL/PLAIN listener and its dev-only credentials. */
+  KAFKA_SASL_BROKERS?: string;
+  KAFKA_SASL_USERNAME?: string;
+  KAFKA_SASL_PASSWORD?: string;
 }
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,10 +1,11 @@
-import { envBool, envInt, loadConfig as parse, sharedEnv } from '@mesh-trace/config';
+import { envBool, envInt, KAFKA_SECURITY_ENV, loadConfig as parse, sharedEnv } from '@mesh-trace/config';
 import { parseTrustProxy } from '@mesh-trace/http';
 import { z } from 'zod';
 
 const schema = z.object({
   ...sharedEnv(
     'KAFKA_BROKERS',
+    ...KAFKA_SECURITY_ENV,
     'KAFKA_PARTITIONS',
     'MESH_TRACE_TOPIC',
     'REDIS_URL',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { KafkaBus } from '@mesh-trace/bus';
-import { createLogger, onSignals, runMain } from '@mesh-trace/config';
+import { createLogger, kafkaSecurity, onSignals, runMain } from '@mesh-trace/config';
 import { connectRedis, counterTotal, serviceRegistry } from '@mesh-trace/http';
 import { createClickHouse, describeNode, migrate, rateTracker, startHeartbeat } from '@mesh-trace/storage';
 import { ingestMetrics } from './app.js';
@@ -19,6 +19,8 @@ Usage: mesh-trace-ingest [--help]
 Configuration is read from the environment:
   MESH_TRACE_INGEST_HOST / MESH_TRACE_INGEST_PORT   listen address (0.0.0.0:4001)
   KAFKA_BROKERS          comma-separated brokers (127.0.0.1:19092)
+  KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SSL_REJECT_UNAUTHORIZED, KAFKA_SASL_MECHANISM (plain, scram-sha-256,
+                         scram-sha-512), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD   TLS and SASL to the brokers
   MESH_TRACE_TOPIC       topic batches are produced to (mesh-trace.spans.v1)
   REDIS_URL              rate-limit counters (redis://127.0.0.1:6379)
   CLICKHOUSE_URL         API keys and migrations (http://127.0.0.1:8123)
@@ -41,6 +43,7 @@ runMain('ingest', HELP, async () => {
   if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
   const bus = new KafkaBus({
     brokers: cfg.KAFKA_BROKERS,
+    ...kafkaSecurity(cfg),
     clientId: 'mesh-trace-ingest',
     partitions: cfg.KAFKA_PARTITIONS,
     log: logger,

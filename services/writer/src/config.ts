@@ -1,9 +1,10 @@
-import { envInt, loadConfig as parse, sharedEnv } from '@mesh-trace/config';
+import { envInt, KAFKA_SECURITY_ENV, loadConfig as parse, sharedEnv } from '@mesh-trace/config';
 import { z } from 'zod';
 
 const schema = z.object({
   ...sharedEnv(
     'KAFKA_BROKERS',
+    ...KAFKA_SECURITY_ENV,
     'KAFKA_PARTITIONS',
     'MESH_TRACE_TOPIC',
     'CLICKHOUSE_URL',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { KafkaBus } from '@mesh-trace/bus';
-import { createLogger, onSignals, runMain } from '@mesh-trace/config';
+import { createLogger, kafkaSecurity, onSignals, runMain } from '@mesh-trace/config';
 import { counterTotal, serviceRegistry } from '@mesh-trace/http';
 import { createClickHouse, describeNode, migrate, rateTracker, startHeartbeat } from '@mesh-trace/storage';
 import { loadConfig } from './config.js';
@@ -12,6 +12,8 @@ Usage: mesh-trace-writer [--help]
 
 Configuration is read from the environment:
   KAFKA_BROKERS              comma-separated brokers (127.0.0.1:19092)
+  KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SSL_REJECT_UNAUTHORIZED, KAFKA_SASL_MECHANISM (plain, scram-sha-256,
+                             scram-sha-512), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD   TLS and SASL to the brokers
   MESH_TRACE_TOPIC           topic to consume (mesh-trace.spans.v1)
   MESH_TRACE_WRITER_GROUP    consumer group (mesh-trace-writer)
   CLICKHOUSE_URL             (http://127.0.0.1:8123), CLICKHOUSE_USER, CLICKHOUSE_PASSWORD
@@ -36,6 +38,7 @@ runMain('writer', HELP, async () => {
     await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
   const bus = new KafkaBus({
     brokers: cfg.KAFKA_BROKERS,
+    ...kafkaSecurity(cfg),
     clientId: 'mesh-trace-writer',
     partitions: cfg.KAFKA_PARTITIONS,
     log: logger,
