@@ -31,7 +31,8 @@ export function barChart(rows, { title, unit, perRow = false }) {
   const x = (v) => LABEL_W + (v / scale) * plotW;
   const height = 56 + bars.length * ROW_H + 30;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="${PAD}" y="24" font-size="15" font-weight="bold">${esc(title)}</text>`,
   ];

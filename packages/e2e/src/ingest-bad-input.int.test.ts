@@ -384,7 +384,9 @@ describe('ingest rejects bad input with the documented status and body', () => {
     });
     const metrics = await (await fetch(`${ingestUrl}/metrics`)).text();
     // Every series also carries service="ingest" (deploy/monitoring selects by it).
-    expect(metrics).toMatch(/mesh_trace_ingest_rejected_total\{code="validation_failed",service="ingest"\} [1-9]/);
+    expect(metrics).toMatch(
+      /mesh_trace_ingest_rejected_total\{code="validation_failed",service="ingest"\} [1-9]/,
+    );
     expect(metrics).toMatch(/mesh_trace_ingest_batch_items_count\{service="ingest"\} [1-9]/);
     expect(metrics).toMatch(/mesh_trace_ingest_produce_seconds_count\{service="ingest"\} [1-9]/);
   });
