@@ -258,6 +258,26 @@ describe('live stream per agent (SSE)', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('a Last-Event-ID beyond the stream does not silence the other subscribers of the agent', async () => {
+    const forged = 'agent-forged-id';
+    const t = randomTraceId();
+    await post({
+      traces: [{ trace_id: t, name: 'f', agent_id: forged, start_time: new Date().toISOString() }],
+    });
+    // The first subscriber of this agent on replica B claims an id from the far future.
+    const bad = client();
+    await bad.open(liveUrl(queryB, forged), key, '9999999999999999-0');
+    const good = client();
+    await good.open(liveUrl(queryB, forged), key);
+    await post({ spans: [span(t, 'after-forgery')] });
+    for (const c of [good, bad]) {
+      const got = await waitFor('the span', async () =>
+        c.data().find((e) => e.body.name === 'after-forgery'),
+      );
+      expect(got.event).toBe('span');
+    }
+  });
+
   it('serves an agent-bound key its own agent and starts with trace.started for new traces', async () => {
     const bound = await pipe.key(['ingest', 'read'], { agent_id: 'agent-bound' });
     const t = randomTraceId();

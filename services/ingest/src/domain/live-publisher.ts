@@ -24,8 +24,11 @@ export interface LiveSink {
 
 /**
  * XADD with approximate MINID trimming keeps at least `retentionMs` of every agent's stream (the
- * Last-Event-ID resume window); an idle stream expires a minute after its retention ran out.
+ * Last-Event-ID resume window); an idle stream expires a minute after its retention ran out. A length
+ * cap bounds Redis memory for an agent that floods its stream (resume then reaches back less far).
  */
+export const LIVE_STREAM_MAX_ENTRIES = 50_000;
+
 export class RedisLiveSink implements LiveSink {
   constructor(
     private readonly redis: Redis,
@@ -42,7 +45,10 @@ export class RedisLiveSink implements LiveSink {
       keys.add(key);
       tx.xadd(key, 'MINID', '~', minId, '*', 't', e.type, 'd', e.data);
     }
-    for (const key of keys) tx.pexpire(key, this.retentionMs + 60_000);
+    for (const key of keys) {
+      tx.xtrim(key, 'MAXLEN', '~', LIVE_STREAM_MAX_ENTRIES);
+      tx.pexpire(key, this.retentionMs + 60_000);
+    }
     const results = (await tx.exec()) ?? [];
     const failed = results.find(([err]) => err);
     if (failed?.[0]) throw failed[0];

@@ -77,7 +77,10 @@ export function registerAgentLive(
     try {
       if (!(await directory.hasTraces(auth, agentId, abort.signal)))
         throw new NotFoundError('Agent not found');
-      start = resumeFrom ?? (await feed.tail(auth, agentId));
+      const tail = await feed.tail(auth, agentId);
+      // An id beyond the stream's tail (a forged or foreign Last-Event-ID) would otherwise become the
+      // shared reader's position for this agent and silence every subscriber of this replica.
+      start = resumeFrom !== undefined && compareLiveIds(resumeFrom, tail) <= 0 ? resumeFrom : tail;
     } catch (err) {
       // Redis or ClickHouse down: a retryable 503, not a 500; the client's reconnect loop waits it out.
       throw err instanceof NotFoundError ? err : new DependencyUnavailableError('live stream store', err);
@@ -97,11 +100,14 @@ export function registerAgentLive(
     // Live entries wait here while the catch-up reads what the shared reader has already passed.
     let catchingUp = true;
     const held: LiveEntry[] = [];
+    let heldBytes = 0;
     const sub = feed.subscribe(auth, agentId, start, {
       entries: (list) => {
         if (!catchingUp) return conn.send(list);
         held.push(...list);
-        if (held.length > 100_000) conn.drop('catch_up_overflow');
+        heldBytes += list.reduce((n, e) => n + e.data.length, 0);
+        // Bounded in bytes like a connection's write buffer, not in entries (each can be ~16 KiB).
+        if (heldBytes > (live.maxBufferBytes ?? 1024 * 1024)) conn.drop('catch_up_overflow');
       },
       closed: () => conn.end(),
     });
