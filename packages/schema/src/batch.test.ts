@@ -120,6 +120,17 @@ describe('bus messages', () => {
       expect(p).toMatchObject({ org_id: 'o1', env: 'live', received_at: NOW.toString() });
   });
 
+  it('answers a payload nested deeper than JSON.stringify can walk with a 400 on its path', () => {
+    const body = JSON.parse(
+      `{"traces":[{"trace_id":"${T}","name":"t","start_time":"2026-11-22T09:59:59Z","input":${'['.repeat(200_000)}${']'.repeat(200_000)}}]}`,
+    );
+    const err = thrown(() => parseBatch(body, limits));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).details).toEqual([
+      { path: 'traces[0].input', message: 'is nested too deeply' },
+    ]);
+  });
+
   it('reports undecodable messages instead of throwing', () => {
     expect(decodeTraceMessage(Buffer.from('{nope'))).toEqual({ ok: false, reason: 'invalid_json' });
     expect(decodeTraceMessage(null)).toEqual({ ok: false, reason: 'empty_value' });

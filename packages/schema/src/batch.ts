@@ -32,7 +32,16 @@ export const attributesSchema = z.record(z.string().min(1).max(256), attributeVa
 
 const payload = z.unknown().superRefine((v, ctx) => {
   if (v === undefined) return;
-  if (Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8') > MAX_PAYLOAD_BYTES) {
+  let json: string;
+  try {
+    json = JSON.stringify(v) ?? '';
+  } catch (err) {
+    // JSON.parse accepts nesting that JSON.stringify (recursive) cannot walk: a 400, not a crash.
+    if (!(err instanceof RangeError)) throw err;
+    ctx.addIssue({ code: 'custom', message: 'is nested too deeply' });
+    return;
+  }
+  if (Buffer.byteLength(json, 'utf8') > MAX_PAYLOAD_BYTES) {
     ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_PAYLOAD_BYTES} bytes of JSON` });
   }
 });

@@ -11,12 +11,16 @@ const INT64_NUMBERS =
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
+/** Deeper than any trace request needs; past it the recursion below would exhaust the stack. */
+const MAX_JSON_DEPTH = 256;
+
 /** The proto3 JSON mapping lets senders use the proto field names (snake_case) too. */
-function camelizeKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(camelizeKeys);
+function camelizeKeys(v: unknown, depth = 0): unknown {
+  if (depth > MAX_JSON_DEPTH) throw new ValidationError('Request body is nested too deeply');
+  if (Array.isArray(v)) return v.map((x) => camelizeKeys(x, depth + 1));
   if (typeof v !== 'object' || v === null) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k.includes('_') ? camel(k) : k] = camelizeKeys(x);
+  for (const [k, x] of Object.entries(v)) out[k.includes('_') ? camel(k) : k] = camelizeKeys(x, depth + 1);
   return out;
 }
 

@@ -281,6 +281,25 @@ describe('OTLP → span model', () => {
     );
   });
 
+  it('rejects a span whose attribute nests beyond any stack, keeping the others; a deep snake_case body is a 400', () => {
+    // Eight levels of arrayValue reach the stringified tail, which holds a 100,000-deep array.
+    let anyValue: unknown = { arrayValue: { values: [{ stringValue: 'x' }, 'DEEP'] } };
+    for (let i = 0; i < 8; i++) anyValue = { arrayValue: { values: [anyValue] } };
+    const good = { traceId: TRACE, spanId: ROOT, name: 'n', startTimeUnixNano: START, endTimeUnixNano: END };
+    const bad = { ...good, spanId: CHILD, attributes: [{ key: 'deep', value: anyValue }] };
+    const deepText = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    const badText = JSON.stringify(bad).replace('"DEEP"', deepText);
+    const text = `{"resourceSpans":[{"scopeSpans":[{"spans":[${JSON.stringify(good)},${badText}]}]}]}`;
+    const { batch, rejected } = partitionValidSpans(
+      otlpToCandidates(parseOtlpJson(Buffer.from(text))),
+      limits,
+    );
+    expect(batch.spans).toHaveLength(1);
+    expect(rejected).toBe(1);
+    const snake = `{"resource_spans":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+    expect(() => parseOtlpJson(Buffer.from(snake))).toThrow(/nested too deeply/);
+  });
+
   it('rejects a JSON span that is not an object on its own, a malformed container as a whole', () => {
     const spans = (s: unknown[]) =>
       Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: s }] }] }));

@@ -51,6 +51,16 @@ type Plain = string | number | boolean | Plain[] | { [k: string]: Plain };
 
 class BadValue extends Error {}
 
+/** JSON text of a value, or a BadValue (a rejected span, not a 500) when it is nested too deeply. */
+function jsonText(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    if (err instanceof RangeError) throw new BadValue('nested too deeply');
+    throw err;
+  }
+}
+
 /** One AnyValue as plain JSON data: lists stay lists, kvlists become objects. */
 function plain(v: unknown, depth: number): Plain {
   if (v === undefined || v === null) return ''; // no value set
@@ -86,13 +96,13 @@ function plain(v: unknown, depth: number): Plain {
     const values = (a.arrayValue as { values?: unknown }).values;
     if (!has(values)) return [];
     if (!Array.isArray(values)) throw new BadValue('arrayValue.values must be a list');
-    return depth >= MAX_DEPTH ? JSON.stringify(values) : values.map((x) => plain(x, depth + 1));
+    return depth >= MAX_DEPTH ? jsonText(values) : values.map((x) => plain(x, depth + 1));
   }
   if (has(a.kvlistValue)) {
     const values = (a.kvlistValue as { values?: unknown }).values;
     if (!has(values)) return {};
     if (!Array.isArray(values)) throw new BadValue('kvlistValue.values must be a list');
-    if (depth >= MAX_DEPTH) return JSON.stringify(values);
+    if (depth >= MAX_DEPTH) return jsonText(values);
     const out: Record<string, Plain> = {};
     for (const kv of values as { key?: unknown; value?: unknown }[]) {
       if (typeof kv?.key !== 'string') throw new BadValue('kvlist keys must be strings');
