@@ -131,6 +131,14 @@ describe('bus messages', () => {
     ]);
   });
 
+  it('refuses with 413 one item larger than a Kafka message can carry', () => {
+    const big = span({ attributes: { blob: 'x'.repeat(20_000) } });
+    const b = parseBatch({ spans: [big, span({ span_id: '00000000000000b2' })] }, limits);
+    const err = thrown(() => encodeTraceMessages(b, { org_id: 'o1', env: 'live' }, NOW, 8_000));
+    expect(err).toMatchObject({ code: 'payload_too_large' });
+    expect((err as Error).message).toMatch(/^One span of trace (ab)+ is \d+ bytes of JSON/);
+  });
+
   it('reports undecodable messages instead of throwing', () => {
     expect(decodeTraceMessage(Buffer.from('{nope'))).toEqual({ ok: false, reason: 'invalid_json' });
     expect(decodeTraceMessage(null)).toEqual({ ok: false, reason: 'empty_value' });

@@ -1,3 +1,4 @@
+import { BaseError } from '@mesh-trace/errors';
 import { z } from 'zod';
 import type { Batch, CompleteInput } from './batch.js';
 
@@ -186,8 +187,13 @@ function splitMessage(m: TraceMessage, maxBytes: number): Buffer[] {
   };
   for (const list of ITEM_LISTS) {
     for (const item of m[list]) {
-      // An item larger than the bound on its own still travels, alone in its message.
       const bytes = Buffer.byteLength(JSON.stringify(item)) + 1;
+      // Kafka would refuse it whatever we did (and a 503 would make the client retry forever).
+      if (overhead + bytes > maxBytes)
+        throw new BaseError(
+          'payload_too_large',
+          `One ${list.slice(0, -1)} of trace ${m.trace_id} is ${bytes} bytes of JSON; one item may be at most ${maxBytes - overhead}`,
+        );
       if (size + bytes > maxBytes) flush();
       (part[list] as unknown[]).push(item);
       size += bytes;
