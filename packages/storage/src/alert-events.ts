@@ -334,6 +334,11 @@ export interface WindowStats {
   errors: number;
   /** p50, p95, p99 in ms (t-digest), meaningless when spans is 0. */
   quantiles: [number, number, number];
+  /**
+   * The time the summed minutes cover: from the start of the minute holding `fromMs` to `toMs`, up to a
+   * minute more than the window. Rates divide by this, not by the window, or they read up to 2× high.
+   */
+  coveredMs?: number;
 }
 
 /**
@@ -367,5 +372,6 @@ export async function readWindowStats(
     spans: Number(row?.spans ?? 0),
     errors: Number(row?.errors ?? 0),
     quantiles: [qs[0] ?? 0, qs[1] ?? 0, qs[2] ?? 0],
+    coveredMs: q.toMs - Math.floor(q.fromMs / 60_000) * 60_000,
   };
 }

@@ -75,6 +75,17 @@ describe('metric values', () => {
     expect(metricValue('latency_p99', stats, 60_000)).toBe(250);
     expect(metricValue('throughput', stats, 100_000)).toBe(2);
   });
+  it('divides throughput by the time the summed rollup minutes cover, not by the window', () => {
+    // A 1-minute window ending 30 s into a minute sums two minutes: 90 s of spans.
+    const stats = {
+      spans: 90,
+      errors: 0,
+      quantiles: [0, 0, 0] as [number, number, number],
+      coveredMs: 90_000,
+    };
+    expect(metricValue('throughput', stats, 60_000)).toBe(1);
+  });
+
   it('has no data without spans, except throughput which is zero', () => {
     const none = { spans: 0, errors: 0, quantiles: [0, 0, 0] as [number, number, number] };
     expect(metricValue('error_rate', none, 60_000)).toBeNull();

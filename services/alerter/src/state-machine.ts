@@ -29,7 +29,8 @@ export function holds(value: number, operator: AlertOperator, threshold: number)
  * (so `throughput lt 1` alerts on a service that went silent).
  */
 export function metricValue(metric: AlertMetric, stats: WindowStats, windowMs: number): number | null {
-  if (metric === 'throughput') return stats.spans / (windowMs / 1000);
+  // The rollups have minute resolution: the minutes summed cover more than the window.
+  if (metric === 'throughput') return stats.spans / ((stats.coveredMs ?? windowMs) / 1000);
   if (stats.spans === 0) return null;
   switch (metric) {
     case 'error_rate':

@@ -8,7 +8,7 @@ import { parseQueryParams, timestampParam } from '../query-params.js';
 import { requestSignal, withStorage } from '../trace-pages.js';
 
 export const servicesQuery = z.object({
-  start_time: timestampParam().describe('range start (default: end_time − 24 h, or now − 24 h)'),
+  start_time: timestampParam().describe('range start (default: now − 24 h, whatever end_time is)'),
   end_time: timestampParam().describe('range end (default: now)'),
 });
 

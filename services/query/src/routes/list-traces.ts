@@ -19,7 +19,7 @@ export const LIST_LIMIT = { min: 1, max: 200, fallback: 50 };
 
 export const listTracesQuery = z.object({
   service: textParam().describe('only traces with a span of this service'),
-  start_time: timestampParam().describe('earliest trace start (default: end_time − 1 h, or now − 1 h)'),
+  start_time: timestampParam().describe('earliest trace start (default: now − 1 h, whatever end_time is)'),
   end_time: timestampParam().describe('latest trace start (default: now)'),
   min_duration_ms: durationMsParam().describe('minimum trace duration in milliseconds (up to 6 decimals)'),
   status: statusParam().describe('ok, error or unset (case-insensitive)'),
