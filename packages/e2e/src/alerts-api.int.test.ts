@@ -94,6 +94,48 @@ describe('alert rules API', () => {
     expect(list).toMatchObject({ status: 200, body: { data: [r], next_cursor: null } });
   });
 
+  it('masks Slack URLs and PagerDuty keys for readers; sending the masks back keeps the stored values', async () => {
+    const slack = 'https://hooks.slack.com/services/T000/B000/abcdefSECRET';
+    const created = await api(
+      'POST',
+      '/v1/alerts/rules',
+      writer,
+      rule('masked channels', {
+        channels: [
+          { type: 'slack', webhook_url: slack },
+          { type: 'pagerduty', routing_key: 'R0UTINGKEY1234' },
+        ],
+      }),
+    );
+    expect(created.status).toBe(201);
+    const r = created.body as Rule;
+    expect(r.channels).toEqual([
+      { type: 'slack', webhook_url: 'https://hooks.slack.com/********' },
+      { type: 'pagerduty', routing_key: '********1234' },
+    ]);
+    expect(JSON.stringify((await api('GET', `/v1/alerts/rules/${r.id}`, reader)).body)).not.toMatch(
+      /SECRET|R0UTING/,
+    );
+    // A client edits another field and sends the channels back as it read them.
+    const patched = await api('PATCH', `/v1/alerts/rules/${r.id}`, writer, {
+      severity: 'critical',
+      channels: r.channels,
+    });
+    expect(patched.status).toBe(200);
+    const stored = await getAlertRule(pipe.ch, { org_id: org, env: 'live' }, r.id);
+    expect(stored?.spec.channels).toEqual([
+      { type: 'slack', webhook_url: slack },
+      { type: 'pagerduty', routing_key: 'R0UTINGKEY1234' },
+    ]);
+    // A mask no stored channel has is refused with its path.
+    const bad = await api('PATCH', `/v1/alerts/rules/${r.id}`, writer, {
+      channels: [{ type: 'pagerduty', routing_key: '********9999' }],
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body as ErrorBody).details?.[0]?.path).toBe('channels[0].routing_key');
+    await api('DELETE', `/v1/alerts/rules/${r.id}`, writer);
+  });
+
   it('400 with field details for every invalid part', async () => {
     const cases: [unknown, string][] = [
       [rule('a', { condition: { metric: 'cpu', threshold: 1, window: '5m' } }), 'condition.metric'],

@@ -27,14 +27,29 @@ const LOCK_TTL_MS = 10_000;
 const LOCK_WAIT_MS = 5_000;
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
+/**
+ * A channel as the API shows it: credentials masked. A webhook's secret, a Slack incoming-webhook URL
+ * (the URL is the credential) and a PagerDuty routing key let anyone with the value post as the org.
+ */
+export function maskChannel(c: AlertChannel): AlertChannel {
+  switch (c.type) {
+    case 'webhook':
+      return c.secret === undefined ? c : { ...c, secret: SECRET_MASK };
+    case 'slack':
+      return { ...c, webhook_url: `${new URL(c.webhook_url).origin}/${SECRET_MASK}` };
+    case 'pagerduty':
+      return { ...c, routing_key: `${SECRET_MASK}${c.routing_key.slice(-4)}` };
+    case 'email':
+      return c;
+  }
+}
+
 /** The rule as the API returns it: the request fields with defaults, plus id, times and version. */
 export function ruleView(rec: AlertRuleRecord) {
   return {
     id: rec.id,
     ...rec.spec,
-    channels: rec.spec.channels.map((c) =>
-      c.type === 'webhook' && c.secret !== undefined ? { ...c, secret: SECRET_MASK } : c,
-    ),
+    channels: rec.spec.channels.map(maskChannel),
     created_at: rec.created_at,
     updated_at: rec.updated_at,
     version: rec.version,
@@ -88,12 +103,31 @@ function unmaskSecrets(channels: unknown, previous: AlertChannel[]): unknown {
   return channels.map((c: unknown, i) => {
     if (typeof c !== 'object' || c === null) return c;
     const ch = c as Record<string, unknown>;
-    if (ch.type !== 'webhook' || ch.secret !== SECRET_MASK) return c;
-    const same = previous.find((p) => p.type === 'webhook' && p.url === ch.url);
-    if (same?.type === 'webhook' && same.secret !== undefined) return { ...ch, secret: same.secret };
+    if (ch.type === 'webhook' && ch.secret === SECRET_MASK) {
+      const same = previous.find((p) => p.type === 'webhook' && p.url === ch.url);
+      if (same?.type === 'webhook' && same.secret !== undefined) return { ...ch, secret: same.secret };
+      throw new ValidationError(
+        'Invalid alert rule',
+        [{ path: `channels[${i}].secret`, message: 'is the mask: send the secret itself for a new URL' }],
+        'invalid_request',
+      );
+    }
+    // A masked Slack URL or PagerDuty key sent back unchanged keeps the stored one it masks.
+    const field = ch.type === 'slack' ? 'webhook_url' : ch.type === 'pagerduty' ? 'routing_key' : undefined;
+    if (field === undefined || typeof ch[field] !== 'string' || !(ch[field] as string).includes(SECRET_MASK))
+      return c;
+    const same = previous.find(
+      (p) => p.type === ch.type && (maskChannel(p) as Record<string, unknown>)[field] === ch[field],
+    );
+    if (same) return { ...ch, [field]: (same as Record<string, unknown>)[field] };
     throw new ValidationError(
       'Invalid alert rule',
-      [{ path: `channels[${i}].secret`, message: 'is the mask: send the secret itself for a new URL' }],
+      [
+        {
+          path: `channels[${i}].${field}`,
+          message: 'is a masked value no stored channel has: send the value itself',
+        },
+      ],
       'invalid_request',
     );
   });
