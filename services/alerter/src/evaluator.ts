@@ -139,13 +139,19 @@ export async function evaluateOnce(
   return { rules: rules.length, transitions: events.length };
 }
 
+/**
+ * Events delivered at once. Each event's channels go out together and a dead receiver costs its
+ * retries (≈ 27 s with the defaults): one event after another, a few dead receivers would hold up the
+ * next evaluation of every rule of every organisation.
+ */
+export const DELIVERY_CONCURRENCY = 16;
+
 /** Notifies every channel of recent transitions that has no delivery record yet. */
 export async function deliverPending(deps: EvaluatorDeps, fence: Fence): Promise<void> {
   const pending = await undeliveredAlertEvents(deps.ch, Date.now() - REDELIVERY_WINDOW_MS, deps.orgs);
   const seen = new Set<string>();
-  for (const { event, done } of pending) {
-    if (seen.has(event.event_id)) continue;
-    seen.add(event.event_id);
+  const todo = pending.filter(({ event }) => !seen.has(event.event_id) && seen.add(event.event_id));
+  const deliverEvent = async ({ event, done }: (typeof pending)[number]) => {
     const n = { event, publicUrl: deps.publicUrl };
     await Promise.all(
       event.channels.map(async (channel, i) => {
@@ -165,5 +171,7 @@ export async function deliverPending(deps: EvaluatorDeps, fence: Fence): Promise
         else deps.logger.warn({ ...fields, reason: outcome.reason }, 'alert_notification_failed');
       }),
     );
-  }
+  };
+  for (let i = 0; i < todo.length; i += DELIVERY_CONCURRENCY)
+    await Promise.all(todo.slice(i, i + DELIVERY_CONCURRENCY).map(deliverEvent));
 }
