@@ -167,4 +167,55 @@ describe('evaluator: recovery and fencing', () => {
     expect(mine()).toHaveLength(1);
     expect(await listAlertEvents(ch, { ...scope, rule_id: rule.id, limit: 5 })).toHaveLength(1);
   });
+
+  it('a rule disabled while firing sends its resolve once, on the next evaluation', async () => {
+    const now = new Date().toISOString();
+    const rule = {
+      ...scope,
+      id: `disabled-${run}`,
+      version: 1,
+      deleted: false,
+      created_at: now,
+      updated_at: now,
+      spec: {
+        name: 'disabled while firing',
+        condition: {
+          metric: 'error_rate' as const,
+          service: 'disabled-svc',
+          operator: 'gt' as const,
+          threshold: 0.5,
+          window: '1m',
+          for: '0m',
+        },
+        channels: [{ type: 'webhook' as const, url }],
+        severity: 'critical' as const,
+        enabled: false,
+      },
+    };
+    await writeAlertRule(ch, rule);
+    // It was firing when it got disabled.
+    await writeAlertStates(ch, 5, [
+      {
+        scope,
+        rule_id: rule.id,
+        state: {
+          state: 'firing',
+          since: Date.now() - 60_000,
+          value: 1,
+          no_data: false,
+          evaluated_at: Date.now(),
+        },
+      },
+    ]);
+    const resolves = async () => {
+      const events = await listAlertEvents(ch, { ...scope, rule_id: rule.id, limit: 5 });
+      return events.filter((e) => e.state === 'resolved');
+    };
+    await evaluateOnce(deps, leader(5));
+    await evaluateOnce(deps, leader(5));
+    const got = await resolves();
+    expect(got).toHaveLength(1);
+    expect(got[0]?.deliveries).toMatchObject([{ status: 'delivered' }]);
+    expect(hits.filter((h) => h.event_id === got[0]?.id && h.state === 'resolved')).toHaveLength(1);
+  });
 });

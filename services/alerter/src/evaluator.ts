@@ -6,6 +6,7 @@ import {
   type AlertState,
   type ClickHouseClient,
   durationMs,
+  getAlertRule,
   listEnabledAlertRules,
   readAlertStates,
   readWindowStats,
@@ -123,6 +124,39 @@ export async function evaluateOnce(
         { err: (err as Error).message, rule_id: rule.id, org_id: rule.org_id },
         'alert_rule_evaluation_failed',
       );
+    }
+  }
+  // A rule disabled or deleted while firing would otherwise never send its resolve: the incident it
+  // opened (PagerDuty, Slack) would stay open.
+  const enabled = new Set(rules.map((r) => stateKey(r, r.id)));
+  for (const [key, state] of states) {
+    if (state.state !== 'firing' || enabled.has(key)) continue;
+    const [org_id = '', env = '', ruleId = ''] = key.split('\u0000');
+    try {
+      const rule = await getAlertRule(deps.ch, { org_id, env: env as AlertRuleRecord['env'] }, ruleId);
+      if (!rule) continue;
+      const c = rule.spec.condition;
+      updates.push({
+        scope: rule,
+        rule_id: rule.id,
+        state: { ...state, state: 'resolved', since: now, value: null },
+      });
+      events.push({
+        org_id: rule.org_id,
+        env: rule.env,
+        event_id: eventId(rule, 'resolved', state.since),
+        rule_id: rule.id,
+        rule_name: rule.spec.name,
+        state: 'resolved',
+        at: now,
+        value: null,
+        threshold: c.threshold,
+        condition: c,
+        severity: rule.spec.severity,
+        channels: rule.spec.channels,
+      });
+    } catch (err) {
+      log.warn({ err: (err as Error).message, rule_id: ruleId, org_id }, 'alert_rule_resolve_failed');
     }
   }
   if (!(await fence.stillLeader())) return { rules: rules.length, transitions: 0 };
