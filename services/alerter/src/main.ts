@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
 import { connectRedis, serviceRegistry } from '@mesh-trace/http';
-import { createClickHouse, migrate, RedisLeaseStore } from '@mesh-trace/storage';
+import { connectClickHouse, RedisLeaseStore } from '@mesh-trace/storage';
 import { loadConfig } from './config.js';
 import { alertSettings, startAlerter } from './service.js';
 
@@ -33,13 +33,7 @@ Configuration is read from the environment:
 runMain('alerter', HELP, async () => {
   const cfg = loadConfig(process.env);
   const logger = createLogger({ name: 'alerter', level: cfg.LOG_LEVEL });
-  const ch = createClickHouse({
-    url: cfg.CLICKHOUSE_URL,
-    username: cfg.CLICKHOUSE_USER,
-    password: cfg.CLICKHOUSE_PASSWORD,
-  });
-  if (cfg.MESH_TRACE_RUN_MIGRATIONS)
-    await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
+  const ch = await connectClickHouse(cfg, logger);
   const redis = await connectRedis(cfg.REDIS_URL, logger);
   const svc = await startAlerter(
     {

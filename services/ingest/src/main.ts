@@ -3,7 +3,7 @@ import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { KafkaBus } from '@mesh-trace/bus';
 import { createLogger, kafkaSecurity, onSignals, runMain } from '@mesh-trace/config';
 import { connectRedis, counterTotal, serviceRegistry } from '@mesh-trace/http';
-import { createClickHouse, describeNode, migrate, rateTracker, startHeartbeat } from '@mesh-trace/storage';
+import { connectClickHouse, describeNode, rateTracker, startHeartbeat } from '@mesh-trace/storage';
 import { ingestMetrics } from './app.js';
 import { loadConfig } from './config.js';
 import { RedisAcceptedTraces } from './domain/accepted-traces.js';
@@ -33,13 +33,7 @@ Configuration is read from the environment:
 runMain('ingest', HELP, async () => {
   const cfg = loadConfig(process.env);
   const logger = createLogger({ name: 'ingest', level: cfg.LOG_LEVEL });
-  const ch = createClickHouse({
-    url: cfg.CLICKHOUSE_URL,
-    username: cfg.CLICKHOUSE_USER,
-    password: cfg.CLICKHOUSE_PASSWORD,
-  });
-  if (cfg.MESH_TRACE_RUN_MIGRATIONS)
-    await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
+  const ch = await connectClickHouse(cfg, logger);
   if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
   const bus = new KafkaBus({
     brokers: cfg.KAFKA_BROKERS,

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ensureKey, KeyAuthenticator } from '@mesh-trace/auth';
 import { createLogger, onSignals, runMain } from '@mesh-trace/config';
 import { connectRedis, serviceRegistry } from '@mesh-trace/http';
-import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { connectClickHouse } from '@mesh-trace/storage';
 import { loadConfig } from './config.js';
 import { RedisLiveFeed } from './live/redis-live-feed.js';
 import { startQuery } from './service.js';
@@ -26,13 +26,7 @@ Configuration is read from the environment:
 runMain('query', HELP, async () => {
   const cfg = loadConfig(process.env);
   const logger = createLogger({ name: 'query', level: cfg.LOG_LEVEL });
-  const ch = createClickHouse({
-    url: cfg.CLICKHOUSE_URL,
-    username: cfg.CLICKHOUSE_USER,
-    password: cfg.CLICKHOUSE_PASSWORD,
-  });
-  if (cfg.MESH_TRACE_RUN_MIGRATIONS)
-    await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
+  const ch = await connectClickHouse(cfg, logger);
   if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
   const redis = await connectRedis(cfg.REDIS_URL, logger);
   // One blocking Redis reader for every live client of this replica.

@@ -2,7 +2,7 @@
 import { KafkaBus } from '@mesh-trace/bus';
 import { createLogger, kafkaSecurity, onSignals, runMain } from '@mesh-trace/config';
 import { counterTotal, serviceRegistry } from '@mesh-trace/http';
-import { createClickHouse, describeNode, migrate, rateTracker, startHeartbeat } from '@mesh-trace/storage';
+import { connectClickHouse, describeNode, rateTracker, startHeartbeat } from '@mesh-trace/storage';
 import { loadConfig } from './config.js';
 import { startWriter } from './service.js';
 
@@ -29,13 +29,7 @@ Configuration is read from the environment:
 runMain('writer', HELP, async () => {
   const cfg = loadConfig(process.env);
   const logger = createLogger({ name: 'writer', level: cfg.LOG_LEVEL });
-  const ch = createClickHouse({
-    url: cfg.CLICKHOUSE_URL,
-    username: cfg.CLICKHOUSE_USER,
-    password: cfg.CLICKHOUSE_PASSWORD,
-  });
-  if (cfg.MESH_TRACE_RUN_MIGRATIONS)
-    await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
+  const ch = await connectClickHouse(cfg, logger);
   const bus = new KafkaBus({
     brokers: cfg.KAFKA_BROKERS,
     ...kafkaSecurity(cfg),
