@@ -1,18 +1,14 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AllInOneProcess, spawnAllInOne } from './all-in-one-process.js';
 import { randomSpanId, randomTraceId } from './fixtures.js';
-import { freePort, type ServiceProcess, spawnService } from './processes.js';
 import { waitFor } from './wait-for.js';
 
 // The all-in-one runs the alert evaluator in process: a rule created on :4000 fires from spans
 // posted to :4001, with no Redis and no separate alerter.
 describe('all-in-one: alerts', () => {
-  let dataDir: string;
-  let proc: ServiceProcess | undefined;
+  let aio: AllInOneProcess | undefined;
   let receiver: Server;
   const hooks: Record<string, unknown>[] = [];
 
@@ -28,34 +24,21 @@ describe('all-in-one: alerts', () => {
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    dataDir = await mkdtemp(join(tmpdir(), 'mesh-trace-aio-alerts-'));
-    const [q, i] = await Promise.all([freePort(), freePort()]);
-    proc = await spawnService(
-      'all-in-one',
-      'services/all-in-one/dist/main.js',
-      {
-        MESH_TRACE_HOST: '127.0.0.1',
-        MESH_TRACE_QUERY_PORT: String(q),
-        MESH_TRACE_INGEST_PORT: String(i),
-        MESH_TRACE_DATA_DIR: dataDir,
-        MESH_TRACE_ALERTS_INTERVAL_MS: '500',
-        MESH_TRACE_ALERTS_ALLOW_HOSTS: '127.0.0.1',
-      },
-      `http://127.0.0.1:${q}/readyz`,
-    );
+    aio = await spawnAllInOne({
+      MESH_TRACE_ALERTS_INTERVAL_MS: '500',
+      MESH_TRACE_ALERTS_ALLOW_HOSTS: '127.0.0.1',
+    });
   });
 
   afterAll(async () => {
-    await proc?.stop();
+    await aio?.stop();
     await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
-    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('fires a webhook when the error rate of posted spans crosses the threshold', async () => {
-    const out = proc?.output() ?? '';
-    const queryUrl = /query:\s+(http:\/\/\S+)/.exec(out)?.[1];
-    const ingestUrl = /ingest:\s+(http:\/\/\S+)/.exec(out)?.[1];
-    const key = (await readFile(join(dataDir, 'dev-admin-key'), 'utf8')).trim();
+    if (!aio) throw new Error('the all-in-one did not start');
+    const { queryUrl, ingestUrl } = aio;
+    const key = await aio.adminKey();
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const created = await fetch(`${queryUrl}/v1/alerts/rules`, {

@@ -81,28 +81,21 @@ function loadCompose(env: Env): Obj {
 const compose = loadCompose(composeEnv);
 const composeServices = obj(compose.services);
 
-/** Environment variable names of a service's zod config schema (its own and the shared ones it picks). */
-async function configKeys(svc: string): Promise<string[]> {
-  const mod = (await import(pathToFileURL(`${root}services/${svc}/src/config.ts`).href)) as {
+/** A service's config module (services/<svc>/src/config.ts): its loader and its zod schema. */
+async function configModule(svc: string) {
+  // A computed path: the services are not dependencies of this package, and tsc need not follow it.
+  return (await import(pathToFileURL(`${root}services/${svc}/src/config.ts`).href)) as {
+    loadConfig: (env: Env) => Obj;
     configSchema: { shape: Record<string, unknown> };
   };
-  return Object.keys(mod.configSchema.shape);
-}
-
-async function loadConfigOf(svc: string): Promise<(env: Env) => Obj> {
-  // A computed path: the services are not dependencies of this package, and tsc need not follow it.
-  const mod = (await import(pathToFileURL(`${root}services/${svc}/src/config.ts`).href)) as {
-    loadConfig: (env: Env) => Obj;
-  };
-  return mod.loadConfig;
 }
 
 /** Asserts the environment a deployment gives a service starts it, and nothing is left to a dev default. */
 async function expectCompleteEnv(svc: string, env: Env, where: string): Promise<void> {
-  const loadConfig = await loadConfigOf(svc);
+  const { loadConfig, configSchema } = await configModule(svc);
   expect(() => loadConfig(env), `${where}: ${svc} config`).not.toThrow();
   const defaults = loadConfig({});
-  for (const key of await configKeys(svc)) {
+  for (const key of Object.keys(configSchema.shape)) {
     if (key in env) continue;
     if (OPTIONAL_UNSET.has(key)) continue;
     const fallback = defaults[key];
@@ -268,7 +261,7 @@ describe('docker-compose.yml', () => {
     expect(obj(obj(obj(overridden.services).alerter).environment).MESH_TRACE_ALERTS_PUBLIC_URL).toBe(
       'http://localhost:9090',
     );
-    const cfg = (await loadConfigOf('alerter'))(
+    const cfg = (await configModule('alerter')).loadConfig(
       Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])),
     );
     expect(cfg.MESH_TRACE_SMTP_HOST).toBe('');

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AllInOneProcess, spawnAllInOne } from './all-in-one-process.js';
 import { randomSpanId, randomTraceId, sampleBatch } from './fixtures.js';
-import { freePort, type ServiceProcess, spawnService } from './processes.js';
 import { REPO_ROOT } from './stack-env.js';
 import { waitFor } from './wait-for.js';
 
@@ -72,8 +71,7 @@ function shopBatch(now: number) {
 }
 
 describe('web UI in a browser', () => {
-  let dataDir: string;
-  let proc: ServiceProcess | undefined;
+  let aio: AllInOneProcess | undefined;
   let browser: Browser | undefined;
   let page: Page;
   let queryUrl: string;
@@ -114,22 +112,9 @@ describe('web UI in a browser', () => {
       throw new Error('the web UI is not built: run `make build` (or pnpm --filter @mesh-trace/ui build)');
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh`);
     await mkdir(SHOTS, { recursive: true });
-    dataDir = await mkdtemp(join(tmpdir(), 'mesh-trace-ui-'));
-    const [q, i] = await Promise.all([freePort(), freePort()]);
-    queryUrl = `http://127.0.0.1:${q}`;
-    ingestUrl = `http://127.0.0.1:${i}`;
-    proc = await spawnService(
-      'all-in-one',
-      'services/all-in-one/dist/main.js',
-      {
-        MESH_TRACE_HOST: '127.0.0.1',
-        MESH_TRACE_QUERY_PORT: String(q),
-        MESH_TRACE_INGEST_PORT: String(i),
-        MESH_TRACE_DATA_DIR: dataDir,
-      },
-      `${queryUrl}/readyz`,
-    );
-    key = (await readFile(join(dataDir, 'dev-admin-key'), 'utf8')).trim();
+    aio = await spawnAllInOne();
+    ({ queryUrl, ingestUrl } = aio);
+    key = await aio.adminKey();
     await ingest(shop.body);
     await ingest(agent.body);
     const done = await call(`${ingestUrl}/v1/traces/${agent.traceId}/complete`, {
@@ -148,8 +133,7 @@ describe('web UI in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await proc?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await aio?.stop();
   });
 
   it('signs in with an API key, and refuses a wrong one', async () => {
