@@ -76,7 +76,9 @@ export class GroupProducer {
           while (next.sent < next.records.length) {
             const r = next.records[next.sent] as PendingSend['records'][number];
             if (bytes > 0 && bytes + recordBytes(r) > this.maxGroupBytes) break fill;
-            byTopic.set(next.topic, [...(byTopic.get(next.topic) ?? []), r]);
+            const list = byTopic.get(next.topic);
+            if (list) list.push(r);
+            else byTopic.set(next.topic, [r]);
             bytes += recordBytes(r);
             next.sent++;
             touched.add(next);
