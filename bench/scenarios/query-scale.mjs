@@ -7,13 +7,14 @@ import {
   getTrace,
   listTraceSummaries,
 } from '../../packages/storage/dist/index.js';
-import { peakRssMb, startChild, stopChild } from '../lib/children.mjs';
+import { peakRssMb, stopChild } from '../lib/children.mjs';
 import { countSpans } from '../lib/clickhouse.mjs';
 import { keepAliveAgent, send } from '../lib/http-client.mjs';
 import { KeyPool } from '../lib/keys.mjs';
 import { mulberry32 } from '../lib/prng.mjs';
 import { CUSTOMERS, loadScaleData, SPANS_PER_TRACE, scaleTraceId } from '../lib/scale-data.mjs';
 import { median, percentile, result } from '../lib/stats.mjs';
+import { startQueryChild } from './read-path.mjs';
 
 const HOUR_NS = 3_600_000_000_000n;
 /** A loaded corpus is reused while its newest span is younger than this (its 1 h window stays full). */
@@ -124,17 +125,7 @@ export async function queryScaleScenarios(ctx) {
     if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${res.text.slice(0, 200)}`);
     return JSON.parse(res.text);
   };
-  const proc = await startChild(
-    'query',
-    'services/query/dist/main.js',
-    {
-      ...ctx.serviceEnv,
-      MESH_TRACE_QUERY_HOST: '127.0.0.1',
-      MESH_TRACE_QUERY_PORT: String(qp),
-      MESH_TRACE_RATE_LIMIT_PER_MINUTE: '10000',
-    },
-    `${queryUrl}/readyz`,
-  );
+  const proc = await startQueryChild(ctx, qp);
   const out = [];
   const n = cfg.scaleReads;
   const w = cfg.scaleWarmup;

@@ -88,6 +88,21 @@ async function steadyLoad(
   return { lags, traceIds, spans, failed, elapsedMs: performance.now() - started };
 }
 
+/** A query process on `port` with the bench's key limit, ready to serve. */
+export function startQueryChild(ctx, port) {
+  return startChild(
+    'query',
+    'services/query/dist/main.js',
+    {
+      ...ctx.serviceEnv,
+      MESH_TRACE_QUERY_HOST: '127.0.0.1',
+      MESH_TRACE_QUERY_PORT: String(port),
+      MESH_TRACE_RATE_LIMIT_PER_MINUTE: '10000',
+    },
+    `http://127.0.0.1:${port}/readyz`,
+  );
+}
+
 /** Sequential reads of `ids` (cycled); returns latencies in ms. */
 async function timeReads(count, ids, read, offset = 0) {
   const out = [];
@@ -137,19 +152,7 @@ export async function readPathScenarios(ctx) {
         `http://127.0.0.1:${wp}/readyz`,
       ),
     );
-    procs.push(
-      await startChild(
-        'query',
-        'services/query/dist/main.js',
-        {
-          ...ctx.serviceEnv,
-          MESH_TRACE_QUERY_HOST: '127.0.0.1',
-          MESH_TRACE_QUERY_PORT: String(qp),
-          MESH_TRACE_RATE_LIMIT_PER_MINUTE: '10000',
-        },
-        `${queryUrl}/readyz`,
-      ),
-    );
+    procs.push(await startQueryChild(ctx, qp));
     const gen = new SpanGenerator(ctx.seed + 2, Date.now());
     const rate = cfg.freshnessSpansPerSec;
     const sampleEvery = Math.max(1, Math.round(rate / SPANS_PER_REQUEST / cfg.freshnessSamplesPerSec));
