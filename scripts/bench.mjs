@@ -23,7 +23,7 @@ import { queryScaleScenarios } from '../bench/scenarios/query-scale.mjs';
 import { readPathScenarios } from '../bench/scenarios/read-path.mjs';
 import { writerScenario } from '../bench/scenarios/writer.mjs';
 import { stackEnv } from '../packages/e2e/dist/index.js';
-import { createClickHouse, migrate } from '../packages/storage/dist/index.js';
+import { createClickHouse, migrateAt } from '../packages/storage/dist/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ONLY = new Set(
@@ -133,7 +133,7 @@ async function main() {
   const ch = createClickHouse({ url: stack.CLICKHOUSE_URL });
   if (!(await ch.ping()).success)
     throw new Error(`ClickHouse not answering on ${stack.CLICKHOUSE_URL}: start the stack`);
-  await migrate(ch, { retentionDays: 30 });
+  await migrateAt({ url: stack.CLICKHOUSE_URL }, { retentionDays: 30 });
   const kafka = new kafkajs.Kafka({
     clientId: 'mesh-trace-bench',
     brokers: stack.KAFKA_BROKERS.split(','),

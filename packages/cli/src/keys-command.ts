@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { KeyService, SCOPES, type Scope } from '@mesh-trace/auth';
-import { createClickHouse, migrate } from '@mesh-trace/storage';
+import { createClickHouse, migrateAt } from '@mesh-trace/storage';
 
 export const KEYS_HELP = `mesh-trace keys — manage API keys directly in ClickHouse (no running service needed)
 
@@ -42,11 +42,10 @@ export async function runKeysCommand(argv: string[], out: (s: string) => void): 
   }
   try {
     const org = required(values.org, '--org');
-    const ch = createClickHouse({
-      url: values['clickhouse-url'] ?? process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
-    });
+    const target = { url: values['clickhouse-url'] ?? process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123' };
+    await migrateAt(target, { retentionDays: Number(process.env.MESH_TRACE_RETENTION_DAYS ?? 7) });
+    const ch = createClickHouse(target);
     try {
-      await migrate(ch, { retentionDays: Number(process.env.MESH_TRACE_RETENTION_DAYS ?? 7) });
       const keys = new KeyService(ch);
       let result: unknown;
       switch (command) {

@@ -41,7 +41,7 @@ describe('cluster schema (ON CLUSTER, Replicated*, Distributed) from the migrati
       });
 
       it('puts every DDL statement ON CLUSTER and every MergeTree table on a Replicated engine', () => {
-        for (const s of schema.filter((q) => /^(CREATE|ALTER)/.test(q)))
+        for (const s of schema.filter((q) => /^(CREATE|ALTER|DROP)/.test(q)))
           expect(s).toMatch(/ON CLUSTER 'mesh'/);
         for (const s of schema.filter((q) => /ENGINE = \w*MergeTree/.test(q)))
           expect(s).toMatch(/ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/(\{shard\}|all)\//);

@@ -12,12 +12,13 @@ export interface ClickHouseOptions {
 }
 
 export function createClickHouse(opts: ClickHouseOptions): ClickHouseClient {
+  const timeout = opts.requestTimeoutMs ?? 30_000;
   return createClient({
     url: opts.url,
     database: opts.database ?? 'default',
     username: opts.username ?? 'default',
     password: opts.password ?? '',
-    request_timeout: opts.requestTimeoutMs ?? 30_000,
+    request_timeout: timeout,
     max_open_connections: opts.maxOpenConnections ?? 10,
     compression: { request: false, response: false },
     clickhouse_settings: {
@@ -27,6 +28,11 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouseClient {
       // Synchronous inserts: the writer commits offsets only once rows are stored, and the
       // deduplication token applies to the insert itself (ClickHouse 26.2+ defaults to async).
       async_insert: 0,
+      // Requests that may outlast a load balancer's idle timeout (migrations) keep the connection
+      // busy with progress headers.
+      ...(timeout > 60_000
+        ? { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' }
+        : {}),
     },
   });
 }

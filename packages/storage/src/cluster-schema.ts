@@ -100,6 +100,8 @@ export async function clusterSchema(opts: ClusterSchemaOptions): Promise<string[
           );
       } else if (/^CREATE MATERIALIZED VIEW/.test(s)) {
         out.push(localNames(s).replace(/^(CREATE MATERIALIZED VIEW IF NOT EXISTS \w+)/, `$1 ${on}`));
+      } else if (/^DROP VIEW IF EXISTS \w+$/.test(s)) {
+        out.push(`${s} ${on}`);
       } else if (/^ALTER TABLE/.test(s)) {
         out.push(s.replace(/^ALTER TABLE (\w+)/, (_m, name: string) => `ALTER TABLE ${local(name)} ${on}`));
       } else {

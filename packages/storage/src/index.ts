@@ -48,7 +48,7 @@ export {
 export * as apiKeys from './api-keys.js';
 export { type ClickHouseClient, type ClickHouseOptions, createClickHouse } from './client.js';
 export { type ClusterSchemaOptions, clusterSchema } from './cluster-schema.js';
-export { type ClickHouseEnv, connectClickHouse } from './connect.js';
+export { type ClickHouseEnv, connectClickHouse, MIGRATION_REQUEST_TIMEOUT_MS, migrateAt } from './connect.js';
 export { type InsertOptions, insertRows } from './insert.js';
 export {
   MIGRATIONS_TABLE,

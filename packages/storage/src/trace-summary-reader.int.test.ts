@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { compileSearch } from '@mesh-trace/query-lang';
 import { formatClickHouseNs, formatIsoNs } from '@mesh-trace/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseClient, createClickHouse } from './client.js';
 import { migrate } from './migrate.js';
+import { stackClickHouseUrl } from './test-support.js';
 import type { SpanRow } from './rows.js';
 import { listTraceSummaries, type TracePageQuery, type TraceStatus } from './trace-summary-reader.js';
 
@@ -13,19 +13,6 @@ import { listTraceSummaries, type TracePageQuery, type TraceStatus } from './tra
  * hours (ties included, some traces stored in two inserts with a late span that moves their start
  * earlier), paged with several limits and filters. Exercises the widening windows and the keyset.
  */
-
-function clickhouseUrl(): string {
-  const file = new URL('../../../.stack/env', import.meta.url);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`dev stack not running: ${file.pathname} is missing (run deploy/stack/up.sh)`);
-  }
-  const line = text.split('\n').find((l) => l.startsWith('CLICKHOUSE_URL='));
-  if (!line) throw new Error(`${file.pathname} has no CLICKHOUSE_URL line`);
-  return line.slice('CLICKHOUSE_URL='.length).trim();
-}
 
 /** mulberry32: the same data every run, only the org differs. */
 function prng(seed: number) {
@@ -140,7 +127,7 @@ describe('listTraceSummaries', () => {
   let ch: ClickHouseClient;
 
   beforeAll(async () => {
-    ch = createClickHouse({ url: clickhouseUrl() });
+    ch = createClickHouse({ url: stackClickHouseUrl() });
     await migrate(ch, { retentionDays: 30 });
     await ch.insert({ table: 'spans_v1', format: 'JSONEachRow', values: spans.map(row) });
     await ch.insert({

@@ -64,6 +64,9 @@ interface SummaryRow {
   root_name: string;
   root_service: string;
   has_ok: number;
+  record_name: string;
+  agent_id: string;
+  completion: string;
   read_at_ms: string;
 }
 
@@ -93,7 +96,7 @@ function candidates(q: TracePageQuery, params: Record<string, unknown>, windowed
     // A trace whose start is in range has a summary row whose start_min is that start; its other rows
     // (later inserts) are aggregated by the caller over every row of the candidate ids.
     const upper = q.after ? `least(${T('to')}, ${T('ls')})` : T('to');
-    return `SELECT trace_id FROM trace_summaries_v1
+    return `SELECT trace_id FROM trace_summaries_v2
              WHERE ${tenant} AND start_min >= ${lower} AND start_min <= ${upper}`;
   }
   const compiled = compileAst(q.search, { paramPrefix: 'q' });
@@ -123,7 +126,7 @@ const MIN_WINDOW_NS = 60_000_000_000n;
 
 /**
  * One page of trace summaries, newest first by start, ties broken by trace id (both descending), read
- * from trace_summaries_v1 aggregated per trace and trace_span_stats_v1 (has_ok, first_stored).
+ * from trace_summaries_v2 aggregated per trace (migration 009).
  *
  * Aggregating every trace of a busy range to keep the first 50 is most of the cost, so the page is
  * first looked for among traces starting in the last 1/64 of what remains of the range, then 8 times
@@ -143,7 +146,7 @@ export async function listTraceSummaries(ch: ClickHouseClient, q: TracePageQuery
   }
   const hasMore = rows.length > q.limit;
   const page = rows.slice(0, q.limit);
-  const items = await enrich(ch, q, page);
+  const items = page.map(toSummary);
   const last = page.at(-1);
   return {
     items,
@@ -166,7 +169,11 @@ async function readWindow(
     to: q.to.toString(),
     lim: q.limit + 1,
   };
-  const having: string[] = [];
+  // The page is picked first from only the aggregates its filters need (start and trace id at
+  // least), then the ≤ limit + 1 traces picked are read in full: merging every candidate's
+  // services, root and distinct span ids was most of the cost of a page.
+  const picked = ['trace_id', 'min(start_min) AS start'];
+  const having = ['start IS NOT NULL'];
   if (!q.search) having.push(`start >= ${T('from')}`, `start <= ${T('to')}`);
   if (lo !== undefined) {
     params.lo = lo.toString();
@@ -179,92 +186,75 @@ async function readWindow(
   }
   if (q.service !== undefined) {
     params.svc = q.service;
-    having.push('has(services, {svc:String})');
+    picked.push('groupUniqArrayArray(services) AS svcs');
+    having.push('has(svcs, {svc:String})');
   }
   if (q.minDurationNs !== undefined) {
     params.mindur = q.minDurationNs.toString();
+    picked.push('max(end_max) AS end');
     having.push('toUnixTimestamp64Nano(end) - toUnixTimestamp64Nano(start) >= {mindur:Int64}');
   }
-  if (q.status === 'error') having.push('error_count > 0');
-  if (q.status === 'ok' || q.status === 'unset') having.push('error_count = 0');
-  const where: string[] = [];
-  if (q.status === 'ok') where.push('x.has_ok = 1');
-  if (q.status === 'unset') where.push('x.has_ok = 0');
+  if (q.status !== undefined) picked.push('uniqExactMerge(error_span_ids) AS errors');
+  if (q.status === 'ok' || q.status === 'unset') picked.push('max(has_ok) AS ok');
+  if (q.status === 'error') having.push('errors > 0');
+  if (q.status === 'ok') having.push('errors = 0', 'ok = 1');
+  if (q.status === 'unset') having.push('errors = 0', 'ok = 0');
   if (q.storedAtOrBeforeMs !== undefined) {
     params.snap = q.storedAtOrBeforeMs.toString();
-    // A trace without a stats row (none can be younger than migration 004) reads as stored at 1970.
-    where.push(`x.first_stored <= fromUnixTimestamp64Milli({snap:Int64}, 'UTC')`);
+    picked.push('min(first_stored) AS stored');
+    having.push(`stored <= fromUnixTimestamp64Milli({snap:Int64}, 'UTC')`);
   }
-  const cand = candidates(q, params, lo !== undefined);
+  const tenant = 'org_id = {org:String} AND env = {env:String}';
+  const pick = `
+    SELECT trace_id FROM (
+      SELECT ${picked.join(', ')}
+        FROM trace_summaries_v2
+       WHERE ${tenant} AND trace_id IN (${candidates(q, params, lo !== undefined)})
+       GROUP BY trace_id
+      HAVING ${having.join(' AND ')}
+       ORDER BY start DESC, trace_id DESC
+       LIMIT {lim:UInt32})`;
   const query = `
-    SELECT s.trace_id AS trace_id,
-           toString(toUnixTimestamp64Nano(s.start)) AS start_ns,
-           toString(toUnixTimestamp64Nano(s.end)) AS end_ns,
-           toString(s.span_count) AS span_count, toString(s.error_count) AS error_count,
-           s.services AS services,
-           tupleElement(s.root, 1) AS root_name, tupleElement(s.root, 2) AS root_service,
-           x.has_ok AS has_ok,
+    SELECT trace_id,
+           toString(toUnixTimestamp64Nano(start)) AS start_ns,
+           toString(toUnixTimestamp64Nano(end)) AS end_ns,
+           toString(span_count) AS span_count, toString(error_count) AS error_count,
+           arraySort(svcs) AS services,
+           tupleElement(root, 1) AS root_name, tupleElement(root, 2) AS root_service,
+           has_ok,
+           tupleElement(record, 1) AS record_name, tupleElement(record, 2) AS agent_id,
+           completion,
            toString(toUnixTimestamp64Milli(now64(3))) AS read_at_ms
       FROM (
-        SELECT trace_id, min(start_min) AS start, max(end_max) AS end, sum(span_count) AS span_count,
-               sum(error_count) AS error_count, arraySort(groupUniqArrayArray(services)) AS services,
-               argMinMerge(root) AS root
-          FROM trace_summaries_v1
-         WHERE org_id = {org:String} AND env = {env:String} AND trace_id IN (${cand})
+        SELECT trace_id, assumeNotNull(min(start_min)) AS start, assumeNotNull(max(end_max)) AS end,
+               uniqExactMerge(span_ids) AS span_count, uniqExactMerge(error_span_ids) AS error_count,
+               groupUniqArrayArray(services) AS svcs, argMinMerge(root) AS root,
+               max(has_ok) AS has_ok, argMaxMerge(record) AS record, argMaxMerge(completion) AS completion
+          FROM trace_summaries_v2
+         WHERE ${tenant} AND trace_id IN (${pick})
          GROUP BY trace_id
-        ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
-      ) AS s
-      LEFT JOIN (
-        SELECT trace_id, max(has_ok) AS has_ok, min(first_stored) AS first_stored
-          FROM trace_span_stats_v1
-         WHERE org_id = {org:String} AND env = {env:String} AND trace_id IN (${cand})
-         GROUP BY trace_id
-      ) AS x ON x.trace_id = s.trace_id
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY s.start DESC, s.trace_id DESC
-     LIMIT {lim:UInt32}`;
+      )
+     ORDER BY start DESC, trace_id DESC`;
   const rs = await ch.query({ query, query_params: params, format: 'JSONEachRow', abort_signal: q.signal });
   return rs.json<SummaryRow>();
 }
 
-/** Trace records (name and agent) and completions (lifecycle) of one page's traces. */
-async function enrich(ch: ClickHouseClient, q: TracePageQuery, page: SummaryRow[]): Promise<TraceSummary[]> {
-  if (page.length === 0) return [];
-  const params = { org: q.org_id, env: q.env, ids: page.map((r) => r.trace_id) };
-  const read = async <R>(query: string): Promise<R[]> =>
-    (
-      await ch.query({ query, query_params: params, format: 'JSONEachRow', abort_signal: q.signal })
-    ).json<R>();
-  const [traces, completions] = await Promise.all([
-    read<{ trace_id: string; name: string; agent_id: string }>(
-      `SELECT trace_id, name, agent_id FROM traces_v1 FINAL
-        WHERE org_id = {org:String} AND env = {env:String} AND trace_id IN {ids:Array(String)}`,
-    ),
-    read<{ trace_id: string; status: 'completed' | 'errored' }>(
-      `SELECT trace_id, status FROM trace_completions_v1 FINAL
-        WHERE org_id = {org:String} AND env = {env:String} AND trace_id IN {ids:Array(String)}`,
-    ),
-  ]);
-  const traceById = new Map(traces.map((t) => [t.trace_id, t]));
-  const doneById = new Map(completions.map((c) => [c.trace_id, c.status]));
-  return page.map((r) => {
-    const start = BigInt(r.start_ns);
-    const end = BigInt(r.end_ns);
-    const errors = Number(r.error_count);
-    const trace = traceById.get(r.trace_id);
-    return {
-      trace_id: r.trace_id,
-      name: trace?.name || r.root_name,
-      root_service: r.root_service,
-      services: r.services,
-      start_time: formatIsoNs(start),
-      end_time: formatIsoNs(end),
-      duration_ms: Number(end - start) / 1e6,
-      span_count: Number(r.span_count),
-      error_count: errors,
-      status: errors > 0 ? 'error' : r.has_ok ? 'ok' : 'unset',
-      agent_id: trace?.agent_id || null,
-      lifecycle: doneById.get(r.trace_id) ?? 'running',
-    };
-  });
+function toSummary(r: SummaryRow): TraceSummary {
+  const start = BigInt(r.start_ns);
+  const end = BigInt(r.end_ns);
+  const errors = Number(r.error_count);
+  return {
+    trace_id: r.trace_id,
+    name: r.record_name || r.root_name,
+    root_service: r.root_service,
+    services: r.services,
+    start_time: formatIsoNs(start),
+    end_time: formatIsoNs(end),
+    duration_ms: Number(end - start) / 1e6,
+    span_count: Number(r.span_count),
+    error_count: errors,
+    status: errors > 0 ? 'error' : r.has_ok ? 'ok' : 'unset',
+    agent_id: r.agent_id || null,
+    lifecycle: r.completion === 'completed' || r.completion === 'errored' ? r.completion : 'running',
+  };
 }

@@ -9,7 +9,7 @@ import { startEmbeddedClickHouse } from '@mesh-trace/embedded-clickhouse';
 import { serviceRegistry } from '@mesh-trace/http';
 import { ingestMetrics, LivePublisher, MemoryAcceptedTraces, startIngest } from '@mesh-trace/ingest';
 import { MemoryLiveFeed, startQuery } from '@mesh-trace/query';
-import { createClickHouse, MemoryLeaseStore, migrate } from '@mesh-trace/storage';
+import { createClickHouse, MemoryLeaseStore, migrateAt } from '@mesh-trace/storage';
 import { startWriter } from '@mesh-trace/writer';
 import type { AllInOneConfig } from './config.js';
 import { ensureDevAdminKey } from './dev-admin-key.js';
@@ -37,8 +37,8 @@ export async function startAllInOne(cfg: AllInOneConfig, logger: Logger): Promis
     port: cfg.MESH_TRACE_CLICKHOUSE_PORT,
     logger: logger.child({ component: 'clickhouse' }),
   });
+  await migrateAt({ url: clickhouse.url }, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
   const ch = createClickHouse({ url: clickhouse.url });
-  await migrate(ch, { retentionDays: cfg.MESH_TRACE_RETENTION_DAYS, log: logger });
   if (cfg.MESH_TRACE_BOOTSTRAP_KEY) await ensureKey(ch, cfg.MESH_TRACE_BOOTSTRAP_KEY);
   const admin = await ensureDevAdminKey(ch, dataDir);
 
