@@ -35,9 +35,18 @@ describe('compileSearch', () => {
   });
 
   it.each([
-    ['attr.http.method = "GET"', '(attributes[{p0:String}] = {p1:String})', 'http.method', 'GET'],
+    ['attr.http.method = "GET"', 'http.method', 'GET'],
+    ['attr.cache.hit = true', 'cache.hit', 'true'],
+  ])('equality with a non-empty value needs no presence test: %s', (src, key, value) => {
+    expect(compileSearch(src)).toMatchObject({
+      where: '(attributes[{p0:String}] = {p1:String})',
+      params: { p0: key, p1: value },
+    });
+  });
+
+  it.each([
+    ['attr.http.method = ""', '(attributes[{p0:String}] = {p1:String})', 'http.method', ''],
     ['attr.http.method != "GET"', '(attributes[{p0:String}] != {p1:String})', 'http.method', 'GET'],
-    ['attr.cache.hit = true', '(attributes[{p0:String}] = {p1:String})', 'cache.hit', 'true'],
     ['attr.cache.hit != FALSE', '(attributes[{p0:String}] != {p1:String})', 'cache.hit', 'false'],
     [
       'db.statement =~ "(?i)select"',
@@ -54,8 +63,8 @@ describe('compileSearch', () => {
   });
 
   it('compiles resource keys against the resource map', () => {
-    expect(compileSearch('resource."k8s cluster" = "prod"')).toMatchObject({
-      where: '(mapContains(resource, {p0:String}) AND (resource[{p0:String}] = {p1:String}))',
+    expect(compileSearch('resource."k8s cluster" != "prod"')).toMatchObject({
+      where: '(mapContains(resource, {p0:String}) AND (resource[{p0:String}] != {p1:String}))',
       params: { p0: 'k8s cluster', p1: 'prod' },
     });
   });
@@ -86,9 +95,7 @@ describe('compileSearch', () => {
     const hostile = `'); DROP TABLE spans; -- \\" \u0000 ${'\u{1F4A3}'}`;
     const src = `attr."${hostile.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}" = "${hostile.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
     const r = compileSearch(src);
-    expect(r.where).toBe(
-      '(mapContains(attributes, {p0:String}) AND (attributes[{p0:String}] = {p1:String}))',
-    );
+    expect(r.where).toBe('(attributes[{p0:String}] = {p1:String})');
     expect(r.params).toEqual({ p0: hostile, p1: hostile });
   });
 

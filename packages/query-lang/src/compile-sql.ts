@@ -126,9 +126,13 @@ class Context {
         // here, and ifNull makes that plain false so NOT keeps two-valued logic.
         return `ifNull(toFloat64OrNull(${target}) ${sqlOp} ${this.param('Float64', value.value)}, 0)`;
       case 'boolean':
-        return withPresence(`(${target} ${sqlOp} ${this.param('String', value.value ? 'true' : 'false')})`);
-      case 'string':
-        return withPresence(`(${target} ${sqlOp} ${this.param('String', value.value)})`);
+      case 'string': {
+        const text = value.type === 'boolean' ? (value.value ? 'true' : 'false') : value.value;
+        const sql = `(${target} ${sqlOp} ${this.param('String', text)})`;
+        // Equality with a non-empty value already implies the key: the presence test would only
+        // cost a second lookup in the map per span (about a quarter of an attribute search).
+        return op === '=' && text !== '' ? sql : withPresence(sql);
+      }
     }
   }
 }

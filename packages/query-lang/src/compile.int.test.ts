@@ -141,6 +141,9 @@ describe('compiled search on ClickHouse', () => {
     ['name =~ "日本$"', ['s4']],
     ['resource.k8s.cluster.name =~ "^prod-"', ['s1', 's2']],
     ['http.method != "GET"', ['s2']],
+    // Equality needs no presence test; its negation still matches spans without the key.
+    ['http.method = "GET"', ['s1']],
+    ['NOT http.method = "GET"', ['s2', 's3', 's4', 's5']],
     ['cache.hit = true', ['s1']],
     ['cache.hit != TRUE', ['s4']],
     ['attr.empty = ""', ['s4']],

@@ -123,6 +123,12 @@ function candidates(q: TracePageQuery, params: Record<string, unknown>, windowed
 
 /** The narrowest window a page is first looked for in. */
 const MIN_WINDOW_NS = 60_000_000_000n;
+/**
+ * The same for a search, which scans spans: spans_v1 is sorted by service, then start, so any time
+ * window reads at least one granule (8,192 spans) per service, and at 10 M spans a minute cost half
+ * of what the whole hour did (docs/benchmarks.md). Narrower windows only add round trips.
+ */
+const MIN_SEARCH_WINDOW_NS = 3_600_000_000_000n;
 
 /**
  * One page of trace summaries, newest first by start, ties broken by trace id (both descending), read
@@ -136,7 +142,8 @@ const MIN_WINDOW_NS = 60_000_000_000n;
 export async function listTraceSummaries(ch: ClickHouseClient, q: TracePageQuery): Promise<TraceSummaryPage> {
   const upper = q.after && q.after.start_ns < q.to ? q.after.start_ns : q.to;
   const range = upper - q.from;
-  let width = range / 64n > MIN_WINDOW_NS ? range / 64n : MIN_WINDOW_NS;
+  const narrowest = q.search ? MIN_SEARCH_WINDOW_NS : MIN_WINDOW_NS;
+  let width = range / 64n > narrowest ? range / 64n : narrowest;
   let rows: SummaryRow[];
   for (;;) {
     const lo = upper - width > q.from ? upper - width : undefined;
