@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { runKeysCommand } from './keys-command.js';
+import { runMigrateCommand } from './migrate-command.js';
 import { runSchemaCommand } from './schema-command.js';
 
 const HELP = `mesh-trace — Mesh-Trace command line
 
 Usage:
   mesh-trace keys …     create, list, revoke, rotate API keys (mesh-trace keys --help)
+  mesh-trace migrate    apply the ClickHouse migrations and exit (mesh-trace migrate --help)
   mesh-trace schema …   print the ClickHouse cluster schema (mesh-trace schema --help)
   mesh-trace --help
 
@@ -18,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
   if (cmd === 'keys') return runKeysCommand(rest, out);
   if (cmd === 'schema') return runSchemaCommand(rest, out);
+  if (cmd === 'migrate') return runMigrateCommand(rest, out);
   out(HELP);
   return cmd === undefined || cmd === '--help' || cmd === '-h' ? 0 : 2;
 }
