@@ -74,6 +74,7 @@ export {
   emptyRows,
   messageToRows,
   type SpanRow,
+  durationNs,
   stringifyAttributes,
   type TableRows,
 } from './rows.js';
