@@ -1,6 +1,11 @@
 // Micro-benchmark of the writer's per-message work without Kafka or ClickHouse: decode (JSON.parse +
 // zod), rows, and the JSON text the client sends. `node bench/lib/micro-decode.mjs [spans]`.
-import { decodeTraceMessage, encodeTraceMessages, nowNs, parseBatch } from '../../packages/schema/dist/index.js';
+import {
+  decodeTraceMessage,
+  encodeTraceMessages,
+  nowNs,
+  parseBatch,
+} from '../../packages/schema/dist/index.js';
 import { emptyRows, messageToRows } from '../../packages/storage/dist/index.js';
 import { SpanGenerator } from './generator.mjs';
 
@@ -24,5 +29,7 @@ for (let round = 0; round < 5; round++) {
   for (const r of rows.spans_v1) bytes += JSON.stringify(r).length;
   const tJson = performance.now() - t;
   const us = (ms) => ((ms * 1000) / rows.spans_v1.length).toFixed(2);
-  console.log(`round ${round}: ${rows.spans_v1.length} spans in ${values.length} messages; µs/span decode ${us(tDecode)}, rows ${us(tRows)}, json ${us(tJson)} (${(bytes / rows.spans_v1.length).toFixed(0)} B/span)`);
+  console.log(
+    `round ${round}: ${rows.spans_v1.length} spans in ${values.length} messages; µs/span decode ${us(tDecode)}, rows ${us(tRows)}, json ${us(tJson)} (${(bytes / rows.spans_v1.length).toFixed(0)} B/span)`,
+  );
 }
