@@ -10,6 +10,17 @@ export interface InsertOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Span attribute values reach the insert as the message carries them; ClickHouse keeps a number,
+ * boolean or array as its JSON text in a String (the defaults of recent ClickHouse versions, set here
+ * so a server profile cannot turn them off).
+ */
+const ATTRIBUTE_TEXT = {
+  input_format_json_read_numbers_as_strings: 1,
+  input_format_json_read_bools_as_strings: 1,
+  input_format_json_read_arrays_as_strings: 1,
+} as const;
+
 export async function insertRows(
   ch: ClickHouseClient,
   rows: TableRows,
@@ -23,9 +34,10 @@ export async function insertRows(
       values,
       format: 'JSONEachRow',
       abort_signal: opts.signal,
-      clickhouse_settings: opts.dedupToken
-        ? { insert_deduplication_token: `${opts.dedupToken}:${table}` }
-        : {},
+      clickhouse_settings: {
+        ...ATTRIBUTE_TEXT,
+        ...(opts.dedupToken ? { insert_deduplication_token: `${opts.dedupToken}:${table}` } : {}),
+      },
     });
     written += values.length;
   }

@@ -88,7 +88,7 @@ function pushEdge(out: EdgeCallRow[], source: string, child: SpanRow): void {
     time: child.start_time,
     source,
     target: child.service,
-    cluster: child.resource['k8s.cluster.name'] || child.resource.cluster || '',
+    cluster: String(child.resource['k8s.cluster.name'] || child.resource.cluster || ''),
     duration_ns: child.duration_ns,
     is_error: child.status === 'error' ? 1 : 0,
   });
