@@ -144,4 +144,35 @@ describe('bus messages', () => {
     expect(decodeTraceMessage(null)).toEqual({ ok: false, reason: 'empty_value' });
     expect(decodeTraceMessage(Buffer.from('{"v":2}')).ok).toBe(false);
   });
+
+  it('refuses a span whose attributes or resource are not an object', () => {
+    const message = (attributes: unknown, resource: unknown = {}) =>
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          org_id: 'o1',
+          env: 'live',
+          trace_id: 'ab'.repeat(16),
+          received_at: '1',
+          spans: [
+            {
+              span_id: 'a'.repeat(16),
+              name: 'n',
+              service: 's',
+              kind: 'internal',
+              start_time: '1',
+              end_time: '2',
+              status: 'ok',
+              attributes,
+              resource,
+            },
+          ],
+        }),
+      );
+    expect(decodeTraceMessage(message({ a: 1, b: ['x'] })).ok).toBe(true);
+    for (const bad of [null, [], 'x', 3]) {
+      expect(decodeTraceMessage(message(bad))).toEqual({ ok: false, reason: 'schema: expected an object' });
+      expect(decodeTraceMessage(message({}, bad)).ok).toBe(false);
+    }
+  });
 });
