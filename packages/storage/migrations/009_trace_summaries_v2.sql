@@ -29,10 +29,13 @@ CREATE TABLE IF NOT EXISTS trace_summaries_v2 (
   has_ok SimpleAggregateFunction(max, UInt8),
   -- When ClickHouse first stored a span of the trace (its own clock), for cursor snapshots.
   first_stored SimpleAggregateFunction(min, Nullable(DateTime64(3, 'UTC'))),
-  -- (name, agent_id) of the latest trace record, as traces_v1 FINAL would give it.
-  record AggregateFunction(argMax, Tuple(String, String), DateTime64(9, 'UTC')),
-  -- The latest completion's status ('' while running), as trace_completions_v1 FINAL would give it.
-  completion AggregateFunction(argMax, String, DateTime64(9, 'UTC')),
+  -- (name, agent_id) of the latest trace record, as traces_v1 FINAL gives it. Versions tie often
+  -- (ingest stamps a message's records with one millisecond), and FINAL then keeps the row inserted
+  -- last: the version is (ingested_at, time of the insert, row in the insert), 0s for the backfill,
+  -- which reads the FINAL winners.
+  record AggregateFunction(argMax, Tuple(String, String), Tuple(DateTime64(9, 'UTC'), DateTime64(9, 'UTC'), UInt64)),
+  -- The latest completion's status ('' while running), the same way from trace_completions_v1.
+  completion AggregateFunction(argMax, String, Tuple(DateTime64(9, 'UTC'), DateTime64(9, 'UTC'), UInt64)),
   -- The latest time any source row of the trace carries: retention counts from it.
   ttl_at SimpleAggregateFunction(max, DateTime('UTC')),
   INDEX idx_start start_min TYPE minmax GRANULARITY 1
@@ -60,7 +63,7 @@ GROUP BY org_id, env, trace_id;
 CREATE MATERIALIZED VIEW IF NOT EXISTS trace_summaries_traces_mv_v2 TO trace_summaries_v2 AS
 SELECT
   org_id, env, trace_id,
-  argMaxState((name, agent_id), ingested_at) AS record,
+  argMaxState((name, agent_id), (ingested_at, now64(9, 'UTC'), toUInt64(rowNumberInBlock()))) AS record,
   toDateTime(max(start_time)) AS ttl_at
 FROM traces_v1
 GROUP BY org_id, env, trace_id;
@@ -68,7 +71,7 @@ GROUP BY org_id, env, trace_id;
 CREATE MATERIALIZED VIEW IF NOT EXISTS trace_summaries_completions_mv_v2 TO trace_summaries_v2 AS
 SELECT
   org_id, env, trace_id,
-  argMaxState(toString(status), received_at) AS completion,
+  argMaxState(toString(status), (received_at, now64(9, 'UTC'), toUInt64(rowNumberInBlock()))) AS completion,
   toDateTime(max(received_at)) AS ttl_at
 FROM trace_completions_v1
 GROUP BY org_id, env, trace_id;
@@ -91,17 +94,19 @@ GROUP BY org_id, env, trace_id
 SETTINGS max_bytes_before_external_group_by = 2000000000;
 
 INSERT INTO trace_summaries_v2 (org_id, env, trace_id, record, ttl_at)
-SELECT org_id, env, trace_id, argMaxState((name, agent_id), ingested_at), toDateTime(max(start_time))
-FROM traces_v1
+SELECT org_id, env, trace_id,
+  argMaxState((name, agent_id), (ingested_at, toDateTime64(0, 9, 'UTC'), toUInt64(0))),
+  toDateTime(max(start_time))
+FROM traces_v1 FINAL
 GROUP BY org_id, env, trace_id;
 
 INSERT INTO trace_summaries_v2 (org_id, env, trace_id, completion, ttl_at)
-SELECT org_id, env, trace_id, argMaxState(toString(status), received_at), toDateTime(max(received_at))
-FROM trace_completions_v1
+SELECT org_id, env, trace_id,
+  argMaxState(toString(status), (received_at, toDateTime64(0, 9, 'UTC'), toUInt64(0))),
+  toDateTime(max(received_at))
+FROM trace_completions_v1 FINAL
 GROUP BY org_id, env, trace_id;
 
--- The v1 tables stay (readers of the previous release still find them during a rolling upgrade)
--- but are no longer filled: two fewer views to run on every span insert.
-DROP VIEW IF EXISTS trace_summaries_mv_v1;
-
-DROP VIEW IF EXISTS trace_span_stats_mv_v1;
+-- The v1 views stay, so query replicas of the previous release keep listing correctly during a
+-- rolling upgrade and a rollback finds complete v1 tables. A later migration drops them (and the v1
+-- tables) once a release has shipped with v2 readers only.

@@ -13,6 +13,7 @@ export interface ClickHouseOptions {
 
 export function createClickHouse(opts: ClickHouseOptions): ClickHouseClient {
   const timeout = opts.requestTimeoutMs ?? 30_000;
+  const long = timeout > 60_000;
   return createClient({
     url: opts.url,
     database: opts.database ?? 'default',
@@ -21,6 +22,8 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouseClient {
     request_timeout: timeout,
     max_open_connections: opts.maxOpenConnections ?? 10,
     compression: { request: false, response: false },
+    // Progress headers accumulate (one a minute): room for hours of them past Node's 16 KiB default.
+    ...(long ? { max_response_headers_size: 1024 * 1024 } : {}),
     clickhouse_settings: {
       // 64-bit integers as JSON numbers would lose precision in JS; keep them as strings.
       output_format_json_quote_64bit_integers: 1,
@@ -30,9 +33,7 @@ export function createClickHouse(opts: ClickHouseOptions): ClickHouseClient {
       async_insert: 0,
       // Requests that may outlast a load balancer's idle timeout (migrations) keep the connection
       // busy with progress headers.
-      ...(timeout > 60_000
-        ? { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' }
-        : {}),
+      ...(long ? { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '60000' } : {}),
     },
   });
 }

@@ -19,6 +19,7 @@ const ATTRIBUTE_TEXT = {
   input_format_json_read_numbers_as_strings: 1,
   input_format_json_read_bools_as_strings: 1,
   input_format_json_read_arrays_as_strings: 1,
+  input_format_json_read_objects_as_strings: 1,
 } as const;
 
 export async function insertRows(

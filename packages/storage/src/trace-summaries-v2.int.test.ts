@@ -166,19 +166,41 @@ describe('trace_summaries_v2 (migration 009)', () => {
     expect(after.get(A)?.duration_ms).toBe(35);
   });
 
-  it('no longer fills the v1 summary tables (their views are dropped; the tables stay for the previous release)', async () => {
-    const rs = await ch.query({
-      query: `SELECT name FROM system.tables WHERE database = {db:String} AND name LIKE 'trace_s%' ORDER BY name`,
-      query_params: { db },
-      format: 'JSONEachRow',
-    });
-    expect((await rs.json<{ name: string }>()).map((r) => r.name)).toEqual([
-      'trace_span_stats_v1',
-      'trace_summaries_completions_mv_v2',
-      'trace_summaries_spans_mv_v2',
-      'trace_summaries_traces_mv_v2',
-      'trace_summaries_v1',
-      'trace_summaries_v2',
+  it('keeps the v1 summaries filled, for query replicas of the previous release during an upgrade', async () => {
+    const count = async () => {
+      const rs = await ch.query({
+        query: `SELECT toString(sum(span_count)) AS n FROM trace_summaries_v1 WHERE trace_id = {t:String}`,
+        query_params: { t: B },
+        format: 'JSONEachRow',
+      });
+      return Number((await rs.json<{ n: string }>())[0]?.n);
+    };
+    const before = await count();
+    await insert('spans_v1', [span(B, 'b2', 'b1', 'worker', 'ok', t0 + 25n * MS)]);
+    expect(await count()).toBe(before + 1);
+  });
+
+  it('names a trace after its last trace record when versions tie, as traces_v1 FINAL does', async () => {
+    const tie = t0 + 5000n * MS;
+    const C = 'c'.repeat(32);
+    await insert('spans_v1', [span(C, 'c1', '', 'api', 'ok', t0)]);
+    await insert('traces_v1', [
+      { ...record('one', 'agent-1', tie), trace_id: C },
+      { ...record('two', 'agent-2', tie), trace_id: C },
     ]);
+    const final = async () => {
+      const rs = await ch.query({
+        query: 'SELECT name FROM traces_v1 FINAL WHERE trace_id = {t:String}',
+        query_params: { t: C },
+        format: 'JSONEachRow',
+      });
+      return (await rs.json<{ name: string }>())[0]?.name;
+    };
+    expect((await list()).get(C)).toMatchObject({ name: 'two', agent_id: 'agent-2' });
+    expect(await final()).toBe('two');
+    // A later insert with the same version wins too.
+    await insert('traces_v1', [{ ...record('three', 'agent-3', tie), trace_id: C }]);
+    expect((await list()).get(C)).toMatchObject({ name: 'three', agent_id: 'agent-3' });
+    expect(await final()).toBe('three');
   });
 });

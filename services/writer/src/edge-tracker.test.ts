@@ -1,6 +1,6 @@
 import type { EdgeCallRow, SpanRow } from '@mesh-trace/storage';
 import { describe, expect, it } from 'vitest';
-import { EdgeTracker } from './edge-tracker.js';
+import { clusterOf, EdgeTracker } from './edge-tracker.js';
 
 const span = (span_id: string, service: string, parent = '', over: Partial<SpanRow> = {}): SpanRow => ({
   org_id: 'o',
@@ -61,5 +61,23 @@ describe('EdgeTracker', () => {
     expect(t.size()).toEqual({ seen: 0, pending: 0 });
     t.observe([span('p49', 'api')], out);
     expect(out).toHaveLength(0);
+  });
+});
+
+describe('clusterOf', () => {
+  // The same text service_rollups_mv_v1 reads from the stored resource map, so topology's edges and
+  // nodes agree on the cluster whatever type the value was sent as.
+  it.each([
+    [{ 'k8s.cluster.name': 'eu-1', cluster: 'x' }, 'eu-1'],
+    [{ cluster: 'x' }, 'x'],
+    [{ 'k8s.cluster.name': '', cluster: 'x' }, 'x'],
+    [{ 'k8s.cluster.name': 0, cluster: 'x' }, '0'],
+    [{ 'k8s.cluster.name': false }, 'false'],
+    [{ 'k8s.cluster.name': [] }, '[]'],
+    [{ 'k8s.cluster.name': ['eu', 1] }, '["eu",1]'],
+    [{ cluster: 7 }, '7'],
+    [{}, ''],
+  ])('%j → %s', (resource, cluster) => {
+    expect(clusterOf(resource)).toBe(cluster);
   });
 });

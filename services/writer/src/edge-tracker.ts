@@ -88,8 +88,17 @@ function pushEdge(out: EdgeCallRow[], source: string, child: SpanRow): void {
     time: child.start_time,
     source,
     target: child.service,
-    cluster: String(child.resource['k8s.cluster.name'] || child.resource.cluster || ''),
+    cluster: clusterOf(child.resource),
     duration_ns: child.duration_ns,
     is_error: child.status === 'error' ? 1 : 0,
   });
+}
+
+/** A resource value as ClickHouse stores it in the Map(String, String): strings as they are, others as JSON. */
+const asText = (v: unknown): string => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** The cluster exactly as service_rollups_mv_v1 reads it from the stored resource map. */
+export function clusterOf(resource: Record<string, unknown>): string {
+  const k8s = asText(resource['k8s.cluster.name']);
+  return k8s !== '' ? k8s : asText(resource.cluster);
 }
