@@ -24,11 +24,16 @@ const timestamp = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return ns;
 });
 
-const scalar = z.union([z.string().max(64 * 1024), z.number(), z.boolean()]);
-export const attributeValueSchema = z.union([scalar, z.array(scalar).max(1000)], {
+/** Attribute limits, shared by attributesSchema and plainValidAttributes. */
+const ATTRIBUTE_KEY_MAX = 256;
+const ATTRIBUTE_STRING_MAX = 64 * 1024;
+const ATTRIBUTE_ARRAY_MAX = 1000;
+
+const scalar = z.union([z.string().max(ATTRIBUTE_STRING_MAX), z.number(), z.boolean()]);
+export const attributeValueSchema = z.union([scalar, z.array(scalar).max(ATTRIBUTE_ARRAY_MAX)], {
   error: 'attribute values must be a string, number, boolean or an array of those',
 });
-export const attributesSchema = z.record(z.string().min(1).max(256), attributeValueSchema);
+export const attributesSchema = z.record(z.string().min(1).max(ATTRIBUTE_KEY_MAX), attributeValueSchema);
 
 const payload = z.unknown().superRefine((v, ctx) => {
   if (v === undefined) return;
@@ -118,11 +123,10 @@ export const completeSchema = z.object({
 export type CompleteInput = z.output<typeof completeSchema>;
 
 type Attributes = z.output<typeof attributesSchema>;
-const MAX_ATTRIBUTE_STRING = 64 * 1024;
 const isScalar = (v: unknown): boolean =>
   typeof v === 'boolean' ||
   (typeof v === 'number' && Number.isFinite(v)) ||
-  (typeof v === 'string' && v.length <= MAX_ATTRIBUTE_STRING);
+  (typeof v === 'string' && v.length <= ATTRIBUTE_STRING_MAX);
 
 /**
  * True only for attributes that attributesSchema accepts unchanged: keys of 1–256 characters (and not
@@ -139,10 +143,10 @@ export function plainValidAttributes(v: unknown): v is Attributes {
     return false;
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (k.length === 0 || k.length > 256 || k === '__proto__') return false;
+    if (k.length === 0 || k.length > ATTRIBUTE_KEY_MAX || k === '__proto__') return false;
     const x = o[k];
     if (isScalar(x)) continue;
-    if (!Array.isArray(x) || x.length > 1000) return false;
+    if (!Array.isArray(x) || x.length > ATTRIBUTE_ARRAY_MAX) return false;
     for (const item of x) if (!isScalar(item)) return false;
   }
   return true;

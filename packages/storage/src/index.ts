@@ -70,11 +70,12 @@ export {
   startHeartbeat,
 } from './nodes.js';
 export {
+  attributeText,
+  durationNs,
   type EdgeCallRow,
   emptyRows,
   messageToRows,
   type SpanRow,
-  durationNs,
   stringifyAttributes,
   type TableRows,
 } from './rows.js';

@@ -87,11 +87,14 @@ export function stringifyAttributes(attrs: Record<string, unknown>): Record<stri
   for (const k of Object.keys(attrs)) {
     if (typeof attrs[k] === 'string') continue;
     const out: Record<string, string> = {};
-    for (const [key, v] of Object.entries(attrs)) out[key] = typeof v === 'string' ? v : JSON.stringify(v);
+    for (const [key, v] of Object.entries(attrs)) out[key] = attributeText(v);
     return out;
   }
   return attrs as Record<string, string>;
 }
+
+/** One attribute value as the Map(String, String) holds it: a string as it is, anything else as JSON. */
+export const attributeText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
  * Epoch nanoseconds (decimal string) as `seconds.fraction`, which DateTime64(9) parses exactly with

@@ -4,8 +4,8 @@ import { formatClickHouseNs, formatIsoNs } from '@mesh-trace/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseClient, createClickHouse } from './client.js';
 import { migrate } from './migrate.js';
-import { stackClickHouseUrl } from './test-support.js';
 import type { SpanRow } from './rows.js';
+import { stackClickHouseUrl } from './test-support.js';
 import { listTraceSummaries, type TracePageQuery, type TraceStatus } from './trace-summary-reader.js';
 
 /**

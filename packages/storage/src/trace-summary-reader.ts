@@ -71,6 +71,7 @@ interface SummaryRow {
 }
 
 const T = (p: string) => `fromUnixTimestamp64Nano({${p}:Int64}, 'UTC')`;
+const TENANT = 'org_id = {org:String} AND env = {env:String}';
 
 function usesAgentId(n: Node): boolean {
   switch (n.type) {
@@ -89,7 +90,6 @@ function usesAgentId(n: Node): boolean {
  * compileAst, which emits only column names, operators and `{name:Type}` placeholders.
  */
 function candidates(q: TracePageQuery, params: Record<string, unknown>, windowed: boolean): string {
-  const tenant = 'org_id = {org:String} AND env = {env:String}';
   // Every span (and summary row) of a trace that starts at or after `lo` starts at or after `lo`.
   const lower = windowed ? T('lo') : T('from');
   if (!q.search) {
@@ -97,11 +97,11 @@ function candidates(q: TracePageQuery, params: Record<string, unknown>, windowed
     // (later inserts) are aggregated by the caller over every row of the candidate ids.
     const upper = q.after ? `least(${T('to')}, ${T('ls')})` : T('to');
     return `SELECT trace_id FROM trace_summaries_v2
-             WHERE ${tenant} AND start_min >= ${lower} AND start_min <= ${upper}`;
+             WHERE ${TENANT} AND start_min >= ${lower} AND start_min <= ${upper}`;
   }
   const compiled = compileAst(q.search, { paramPrefix: 'q' });
   Object.assign(params, compiled.params);
-  const spanRange = `${tenant} AND start_time >= ${lower} AND start_time <= ${T('to')}`;
+  const spanRange = `${TENANT} AND start_time >= ${lower} AND start_time <= ${T('to')}`;
   if (!usesAgentId(q.search)) {
     return `SELECT trace_id FROM spans_v1 WHERE ${spanRange} AND (${compiled.where})`;
   }
@@ -113,7 +113,7 @@ function candidates(q: TracePageQuery, params: Record<string, unknown>, windowed
               FROM spans_v1 AS s
               LEFT ANY JOIN (
                 SELECT trace_id, argMax(agent_id, ingested_at) AS agent_id FROM traces_v1
-                 WHERE ${tenant} AND trace_id IN (SELECT trace_id FROM spans_v1 WHERE ${spanRange})
+                 WHERE ${TENANT} AND trace_id IN (SELECT trace_id FROM spans_v1 WHERE ${spanRange})
                  GROUP BY trace_id
               ) AS t ON s.trace_id = t.trace_id
              WHERE s.org_id = {org:String} AND s.env = {env:String}
@@ -211,12 +211,11 @@ async function readWindow(
     picked.push('min(first_stored) AS stored');
     having.push(`stored <= fromUnixTimestamp64Milli({snap:Int64}, 'UTC')`);
   }
-  const tenant = 'org_id = {org:String} AND env = {env:String}';
   const pick = `
     SELECT trace_id FROM (
       SELECT ${picked.join(', ')}
         FROM trace_summaries_v2
-       WHERE ${tenant} AND trace_id IN (${candidates(q, params, lo !== undefined)})
+       WHERE ${TENANT} AND trace_id IN (${candidates(q, params, lo !== undefined)})
        GROUP BY trace_id
       HAVING ${having.join(' AND ')}
        ORDER BY start DESC, trace_id DESC
@@ -238,7 +237,7 @@ async function readWindow(
                groupUniqArrayArray(services) AS svcs, argMinMerge(root) AS root,
                max(has_ok) AS has_ok, argMaxMerge(record) AS record, argMaxMerge(completion) AS completion
           FROM trace_summaries_v2
-         WHERE ${tenant} AND trace_id IN (${pick})
+         WHERE ${TENANT} AND trace_id IN (${pick})
          GROUP BY trace_id
       )
      ORDER BY start DESC, trace_id DESC`;

@@ -77,22 +77,31 @@ async function evaluateRule(
     now,
   );
   if (!transition) return { next };
+  return { next, event: transitionEvent(rule, transition, prev?.since ?? 0, now, value) };
+}
+
+/** The event recorded for a rule's transition; `prevSince` (the state left) keys its id. */
+function transitionEvent(
+  rule: AlertRuleRecord,
+  transition: AlertEvent['state'],
+  prevSince: number,
+  now: number,
+  value: number | null,
+): AlertEvent {
+  const c = rule.spec.condition;
   return {
-    next,
-    event: {
-      org_id: rule.org_id,
-      env: rule.env,
-      event_id: eventId(rule, transition, prev?.since ?? 0),
-      rule_id: rule.id,
-      rule_name: rule.spec.name,
-      state: transition,
-      at: now,
-      value,
-      threshold: c.threshold,
-      condition: c,
-      severity: rule.spec.severity,
-      channels: rule.spec.channels,
-    },
+    org_id: rule.org_id,
+    env: rule.env,
+    event_id: eventId(rule, transition, prevSince),
+    rule_id: rule.id,
+    rule_name: rule.spec.name,
+    state: transition,
+    at: now,
+    value,
+    threshold: c.threshold,
+    condition: c,
+    severity: rule.spec.severity,
+    channels: rule.spec.channels,
   };
 }
 
@@ -135,26 +144,12 @@ export async function evaluateOnce(
     try {
       const rule = await getAlertRule(deps.ch, { org_id, env: env as AlertRuleRecord['env'] }, ruleId);
       if (!rule) continue;
-      const c = rule.spec.condition;
       updates.push({
         scope: rule,
         rule_id: rule.id,
         state: { ...state, state: 'resolved', since: now, value: null },
       });
-      events.push({
-        org_id: rule.org_id,
-        env: rule.env,
-        event_id: eventId(rule, 'resolved', state.since),
-        rule_id: rule.id,
-        rule_name: rule.spec.name,
-        state: 'resolved',
-        at: now,
-        value: null,
-        threshold: c.threshold,
-        condition: c,
-        severity: rule.spec.severity,
-        channels: rule.spec.channels,
-      });
+      events.push(transitionEvent(rule, 'resolved', state.since, now, null));
     } catch (err) {
       log.warn({ err: (err as Error).message, rule_id: ruleId, org_id }, 'alert_rule_resolve_failed');
     }

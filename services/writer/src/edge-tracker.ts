@@ -1,4 +1,4 @@
-import type { EdgeCallRow, SpanRow } from '@mesh-trace/storage';
+import { attributeText, type EdgeCallRow, type SpanRow } from '@mesh-trace/storage';
 
 interface SeenSpan {
   service: string;
@@ -94,8 +94,8 @@ function pushEdge(out: EdgeCallRow[], source: string, child: SpanRow): void {
   });
 }
 
-/** A resource value as ClickHouse stores it in the Map(String, String): strings as they are, others as JSON. */
-const asText = (v: unknown): string => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+/** A resource value as ClickHouse stores it in the map; '' when the key is missing. */
+const asText = (v: unknown): string => (v === undefined ? '' : attributeText(v));
 
 /** The cluster exactly as service_rollups_mv_v1 reads it from the stored resource map. */
 export function clusterOf(resource: Record<string, unknown>): string {
