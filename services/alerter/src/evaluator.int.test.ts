@@ -28,6 +28,39 @@ describe('evaluator: recovery and fencing', () => {
   let ch: ClickHouseClient;
   let receiver: Server;
   let url: string;
+
+  /** A rule: error rate of `service` above 0.5 over 1 minute, at once, to the test webhook. */
+  const errorRateRule = (
+    id: string,
+    name: string,
+    service: string,
+    severity: 'warning' | 'critical',
+    enabled: boolean,
+  ) => {
+    const now = new Date().toISOString();
+    return {
+      ...scope,
+      id,
+      version: 1,
+      deleted: false,
+      created_at: now,
+      updated_at: now,
+      spec: {
+        name,
+        condition: {
+          metric: 'error_rate' as const,
+          service,
+          operator: 'gt' as const,
+          threshold: 0.5,
+          window: '1m',
+          for: '0m',
+        },
+        channels: [{ type: 'webhook' as const, url }],
+        severity,
+        enabled,
+      },
+    };
+  };
   const hits: { event_id: string; state: string }[] = [];
   let deps: EvaluatorDeps;
   const leader = (token: number, still = true) => ({ token, stillLeader: async () => still });
@@ -107,29 +140,7 @@ describe('evaluator: recovery and fencing', () => {
   });
 
   it('a transition re-detected because the state was not saved keeps its id and is not sent twice', async () => {
-    const now = new Date().toISOString();
-    const rule = {
-      ...scope,
-      id: `rule-${run}`,
-      version: 1,
-      deleted: false,
-      created_at: now,
-      updated_at: now,
-      spec: {
-        name: 'redetect',
-        condition: {
-          metric: 'error_rate' as const,
-          service: 'redetect',
-          operator: 'gt' as const,
-          threshold: 0.5,
-          window: '1m',
-          for: '0m',
-        },
-        channels: [{ type: 'webhook' as const, url }],
-        severity: 'warning' as const,
-        enabled: true,
-      },
-    };
+    const rule = errorRateRule(`rule-${run}`, 'redetect', 'redetect', 'warning', true);
     await writeAlertRule(ch, rule);
     const t = new Date().toISOString();
     const span = () => ({
@@ -169,29 +180,7 @@ describe('evaluator: recovery and fencing', () => {
   });
 
   it('a rule disabled while firing sends its resolve once, on the next evaluation', async () => {
-    const now = new Date().toISOString();
-    const rule = {
-      ...scope,
-      id: `disabled-${run}`,
-      version: 1,
-      deleted: false,
-      created_at: now,
-      updated_at: now,
-      spec: {
-        name: 'disabled while firing',
-        condition: {
-          metric: 'error_rate' as const,
-          service: 'disabled-svc',
-          operator: 'gt' as const,
-          threshold: 0.5,
-          window: '1m',
-          for: '0m',
-        },
-        channels: [{ type: 'webhook' as const, url }],
-        severity: 'critical' as const,
-        enabled: false,
-      },
-    };
+    const rule = errorRateRule(`disabled-${run}`, 'disabled while firing', 'disabled-svc', 'critical', false);
     await writeAlertRule(ch, rule);
     // It was firing when it got disabled.
     await writeAlertStates(ch, 5, [
