@@ -1,11 +1,14 @@
 // The ingest ceiling: a bare node:http server that only parses the JSON body and produces one
 // Kafka message per trace, keyed by trace id, with the same producer settings as the real ingest
-// (packages/bus/src/kafka-bus.ts: idempotent, one request in flight, acks=-1, gzip). No validation,
-// no authentication, no rate limit, no express. Run as its own process by scripts/bench.mjs.
+// (packages/bus/src/kafka-bus.ts: idempotent, one request in flight, acks=-1, compression from
+// $KAFKA_COMPRESSION as the ingest child reads it, default lz4). No validation, no authentication,
+// no rate limit, no express. Run as its own process by scripts/bench.mjs.
 import { createServer } from 'node:http';
+import { compressionType } from '../packages/bus/dist/index.js';
 import { kafkajs } from './lib/deps.mjs';
 
-const { CompressionTypes, Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
+const compression = compressionType(process.env.KAFKA_COMPRESSION ?? 'lz4');
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const topic = process.env.BENCH_CEILING_TOPIC ?? 'bench-ceiling';
 const port = Number(process.env.BENCH_CEILING_PORT ?? 0);
@@ -55,7 +58,7 @@ const server = createServer((req, res) => {
         key: traceId,
         value: Buffer.from(JSON.stringify({ v: 1, trace_id: traceId, spans })),
       }));
-      await producer.send({ topic, acks: -1, timeout: 5_000, compression: CompressionTypes.GZIP, messages });
+      await producer.send({ topic, acks: -1, timeout: 5_000, compression, messages });
       reply(res, 202, { accepted: { spans: body.spans?.length ?? 0 } });
     } catch (err) {
       reply(res, 500, { error: String(err?.message ?? err) });

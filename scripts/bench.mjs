@@ -8,6 +8,7 @@
 //   BENCH_QUICK=1 node scripts/bench.mjs   quick run (under 3 minutes)
 //   BENCH_DOCS=1                           charts to docs/img/ (default bench-charts/, gitignored)
 //   BENCH_ONLY=ingest,otlp,writer,read,query  a subset;  BENCH_SEED=42  the payload seed
+//   KAFKA_COMPRESSION=lz4|gzip|none       the services' and ceilings' record-batch codec (lz4)
 // Method and latest figures: docs/benchmarks.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -158,6 +159,8 @@ async function main() {
       CLICKHOUSE_URL: stack.CLICKHOUSE_URL,
       MESH_TRACE_RUN_MIGRATIONS: 'false',
       LOG_LEVEL: 'warn',
+      // The ingest ceiling and the writer's pre-produced topic use the same codec as the services.
+      KAFKA_COMPRESSION: process.env.KAFKA_COMPRESSION ?? 'lz4',
     },
   };
   const scenarios = [

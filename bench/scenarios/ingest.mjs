@@ -159,6 +159,7 @@ export async function ingestScenario(ctx, spansPerRequest, concurrency) {
     'bench/ceiling-ingest-server.mjs',
     {
       KAFKA_BROKERS: ctx.stack.KAFKA_BROKERS,
+      KAFKA_COMPRESSION: ctx.serviceEnv.KAFKA_COMPRESSION,
       BENCH_CEILING_TOPIC: `${ctx.prefix}-ceiling-${spansPerRequest}`,
       BENCH_CEILING_PORT: String(cport),
     },

@@ -1,9 +1,10 @@
+import { compressionType } from '../../packages/bus/dist/index.js';
 import { freePort } from '../../packages/e2e/dist/index.js';
 import { encodeTraceMessages, nowNs, parseBatch } from '../../packages/schema/dist/index.js';
 import { emptyRows, messageToRows } from '../../packages/storage/dist/index.js';
 import { clickhousePid, cpuSeconds, peakRssMb, startChild, stopChild } from '../lib/children.mjs';
 import { countSpans } from '../lib/clickhouse.mjs';
-import { kafkajs, REPO_ROOT } from '../lib/deps.mjs';
+import { REPO_ROOT } from '../lib/deps.mjs';
 import { SpanGenerator } from '../lib/generator.mjs';
 import { sleep } from '../lib/http-client.mjs';
 import { retryTransient } from '../lib/retry.mjs';
@@ -27,7 +28,7 @@ function* messages(ctx, orgId, n) {
 }
 
 /**
- * Produces the messages like ingest does (acks=-1, gzip, one produce per 100-span request), 8 sends
+ * Produces the messages like ingest does (acks=-1, the services' compression, one produce per 100-span request), 8 sends
  * in flight. Keeps the message values when `keep` is given, for the ceiling's rows.
  */
 async function preProduce(ctx, topic, orgId, n, keep) {
@@ -41,7 +42,7 @@ async function preProduce(ctx, topic, orgId, n, keep) {
         .send({
           topic,
           acks: -1,
-          compression: kafkajs.CompressionTypes.GZIP,
+          compression: compressionType(ctx.serviceEnv.KAFKA_COMPRESSION),
           messages: records.map((r) => ({ key: r.key, value: r.value })),
         })
         .finally(() => inflight.delete(p));

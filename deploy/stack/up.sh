@@ -329,6 +329,8 @@ fi
   echo "KAFKA_SASL_BROKERS=127.0.0.1:$KAFKA_SASL_PORT"
   echo "KAFKA_SASL_USERNAME=$KAFKA_SASL_USERNAME"
   echo "KAFKA_SASL_PASSWORD=$KAFKA_SASL_PASSWORD"
+  # The broker's jars, which hold Kafka's own clients and tools (interoperability tests use them).
+  echo "KAFKA_LIBS=$KAFKA_LIBS"
   echo "REDIS_URL=redis://127.0.0.1:$REDIS_URL_PORT"
   if [[ -n "$CLICKHOUSE_URL" ]]; then
     echo "CLICKHOUSE_URL=$CLICKHOUSE_URL"

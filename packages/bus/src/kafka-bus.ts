@@ -1,7 +1,6 @@
 import { DependencyUnavailableError } from '@mesh-trace/errors';
 import {
   type Admin,
-  CompressionTypes,
   type Consumer,
   Kafka,
   logLevel,
@@ -9,6 +8,7 @@ import {
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
+import { compressionType, type KafkaCompression } from './codecs.js';
 import { GroupProducer } from './group-producer.js';
 import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumerOptions } from './types.js';
 
@@ -26,6 +26,8 @@ export interface KafkaBusOptions extends KafkaSecurity {
   partitions?: number;
   /** How long a produce may wait for acks before ingest answers 503. */
   produceTimeoutMs?: number;
+  /** Compression of the record batches this bus produces (default lz4). */
+  compression?: KafkaCompression;
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
 
@@ -122,6 +124,7 @@ export class KafkaBus implements Bus {
 
   producer(): BusProducer {
     if (!this.grouped) {
+      const compression = compressionType(this.opts.compression ?? 'lz4');
       this.grouped = new GroupProducer(async (byTopic) => {
         const p = this.producerClient;
         if (!p) throw new Error('producer not started');
@@ -131,7 +134,7 @@ export class KafkaBus implements Bus {
         await p.sendBatch({
           acks: -1,
           timeout: this.opts.produceTimeoutMs ?? 5_000,
-          compression: CompressionTypes.GZIP,
+          compression,
           topicMessages: [...byTopic].map(([topic, records]) => ({
             topic,
             messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),

@@ -24,6 +24,12 @@ export const SHARED_ENV = {
   KAFKA_PARTITIONS: envInt(3, 1, 1024).describe(
     'partitions of the topics a service creates when missing (the writer scales up to this many)',
   ),
+  KAFKA_COMPRESSION: z
+    .enum(['lz4', 'gzip', 'none'])
+    .default('lz4')
+    .describe(
+      'compression of the record batches produced (every mesh-trace consumer reads all three; see docs/operations.md)',
+    ),
   MESH_TRACE_TOPIC: z
     .string()
     .min(1)

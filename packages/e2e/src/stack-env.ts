@@ -9,6 +9,8 @@ export interface StackEnv {
   KAFKA_SASL_BROKERS?: string;
   KAFKA_SASL_USERNAME?: string;
   KAFKA_SASL_PASSWORD?: string;
+  /** The broker's jars (Kafka's own Java clients and tools). */
+  KAFKA_LIBS?: string;
 }
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

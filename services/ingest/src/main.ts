@@ -22,6 +22,7 @@ Configuration is read from the environment:
   KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SSL_REJECT_UNAUTHORIZED, KAFKA_SASL_MECHANISM (plain, scram-sha-256,
                          scram-sha-512), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD   TLS and SASL to the brokers
   MESH_TRACE_TOPIC       topic batches are produced to (mesh-trace.spans.v1)
+  KAFKA_COMPRESSION      lz4 (default), gzip or none: compression of the produced record batches
   REDIS_URL              rate-limit counters (redis://127.0.0.1:6379)
   CLICKHOUSE_URL         API keys and migrations (http://127.0.0.1:8123)
   MESH_TRACE_MAX_BODY_BYTES, MESH_TRACE_MAX_BATCH_ITEMS, MESH_TRACE_RETENTION_DAYS,
@@ -40,6 +41,7 @@ runMain('ingest', HELP, async () => {
     ...kafkaSecurity(cfg),
     clientId: 'mesh-trace-ingest',
     partitions: cfg.KAFKA_PARTITIONS,
+    compression: cfg.KAFKA_COMPRESSION,
     log: logger,
     produceTimeoutMs: cfg.MESH_TRACE_PRODUCE_TIMEOUT_MS,
   });

@@ -6,6 +6,7 @@ const schema = z.object({
     'KAFKA_BROKERS',
     ...KAFKA_SECURITY_ENV,
     'KAFKA_PARTITIONS',
+    'KAFKA_COMPRESSION',
     'MESH_TRACE_TOPIC',
     'CLICKHOUSE_URL',
     'CLICKHOUSE_USER',

@@ -16,6 +16,7 @@ Configuration is read from the environment:
                              scram-sha-512), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD   TLS and SASL to the brokers
   MESH_TRACE_TOPIC           topic to consume (mesh-trace.spans.v1)
   MESH_TRACE_WRITER_GROUP    consumer group (mesh-trace-writer)
+  KAFKA_COMPRESSION          lz4 (default), gzip or none: of dead letters produced (all three are read)
   CLICKHOUSE_URL             (http://127.0.0.1:8123), CLICKHOUSE_USER, CLICKHOUSE_PASSWORD
   MESH_TRACE_WRITER_HOST / MESH_TRACE_WRITER_PORT   /healthz, /readyz, /metrics (0.0.0.0:4002)
   MESH_TRACE_WRITER_MAX_ROWS (50000), MESH_TRACE_WRITER_MAX_BYTES (16 MiB)   rows/bytes per insert
@@ -35,6 +36,7 @@ runMain('writer', HELP, async () => {
     ...kafkaSecurity(cfg),
     clientId: 'mesh-trace-writer',
     partitions: cfg.KAFKA_PARTITIONS,
+    compression: cfg.KAFKA_COMPRESSION,
     log: logger,
   });
   await bus.start();
