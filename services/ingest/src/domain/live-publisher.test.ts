@@ -32,9 +32,18 @@ class RecordingSink implements LiveSink {
   }
 }
 
+/** Counts owner lookups (one Redis MGET each in the split deployment). */
+class CountingAcceptedTraces extends MemoryAcceptedTraces {
+  lookups = 0;
+  override async owners(t: Tenant, ids: string[]): Promise<Map<string, string>> {
+    this.lookups++;
+    return super.owners(t, ids);
+  }
+}
+
 function setup(maxQueuedItems?: number) {
   const sink = new RecordingSink();
-  const accepted = new MemoryAcceptedTraces(60);
+  const accepted = new CountingAcceptedTraces(60);
   const registry = new Registry();
   const live = new LivePublisher({
     sink,
@@ -78,6 +87,36 @@ describe('LivePublisher', () => {
     live.publishBatch({ ...tenant, agent_id: 'bound' }, batch({ spans: [span(T3, 'x')] }));
     await live.flush();
     expect(sink.entries.map((e) => e.agent_id)).toEqual(['bound']);
+  });
+
+  it('looks owners up once per key for all batches queued meanwhile, and keeps their order', async () => {
+    const { sink, accepted, live } = setup();
+    await accepted.remember(tenant, new Map([[T2, 'agent-b']]));
+    let open: () => void = () => {};
+    sink.gate = new Promise((r) => {
+      open = r;
+    });
+    live.publishBatch(tenant, batch({ spans: [span(T2, 'first')] })); // the pump takes it at once
+    for (let i = 0; i < 20; i++)
+      live.publishBatch(tenant, batch({ spans: [span(T2, `b${i}`), span(T3, 'x')] }));
+    // A trace record in a later batch names the agent of spans queued before it.
+    live.publishBatch(
+      tenant,
+      batch({ traces: [{ trace_id: T3, name: 'late', agent_id: 'agent-c', start_time: iso }] }),
+    );
+    live.publishBatch({ ...tenant, agent_id: 'bound' }, batch({ spans: [span(T1, 'bound')] }));
+    open();
+    await live.flush();
+    // First round: one lookup; second round: one for the unbound key, none for the agent-bound one.
+    expect(accepted.lookups).toBe(2);
+    const names = sink.entries
+      .filter((e) => e.type === 'span')
+      .map((e) => `${e.agent_id}:${JSON.parse(e.data).name}`);
+    expect(names).toEqual([
+      'agent-b:first',
+      ...Array.from({ length: 20 }, (_, i) => [`agent-b:b${i}`, 'agent-c:x']).flat(),
+      'bound:bound',
+    ]);
   });
 
   it('never throws: a full queue and a failing sink drop and count', async () => {

@@ -136,6 +136,9 @@ export class LivePublisher {
       const jobs = this.queue.splice(0);
       const items = jobs.reduce((n, j) => n + (j.kind === 'batch' ? j.items : 1), 0);
       try {
+        // One owner lookup per key for everything queued meanwhile: a lookup per batch, one after
+        // another, fell behind under load and the queue then held hundreds of parsed batches.
+        const owners = await this.ownersOf(jobs);
         const byTenant = new Map<string, { tenant: Tenant; entries: LiveEntryInput[] }>();
         for (const job of jobs) {
           const k = `${job.tenant.org_id}\n${job.tenant.env}`;
@@ -144,7 +147,7 @@ export class LivePublisher {
             group = { tenant: job.tenant, entries: [] };
             byTenant.set(k, group);
           }
-          group.entries.push(...(await this.entriesOf(job)));
+          group.entries.push(...this.entriesOf(job, owners.get(lookupKey(job.tenant))));
         }
         await Promise.all(
           [...byTenant.values()].map(async ({ tenant, entries }) => {
@@ -171,7 +174,7 @@ export class LivePublisher {
     );
   }
 
-  private async entriesOf(job: Job): Promise<LiveEntryInput[]> {
+  private entriesOf(job: Job, owners = new Map<string, string>()): LiveEntryInput[] {
     if (job.kind === 'complete') {
       const { body, traceId, owner, endNs } = job;
       return [
@@ -184,7 +187,6 @@ export class LivePublisher {
         }),
       ];
     }
-    const owners = await this.ownersOf(job.tenant, job.batch);
     const out: LiveEntryInput[] = [];
     for (const t of job.batch.traces) {
       const agent = owners.get(t.trace_id);
@@ -238,29 +240,49 @@ export class LivePublisher {
   }
 
   /**
-   * Spans and events carry no agent id: the owner is the key's agent, the trace record in the same
-   * batch, or the one remembered when the trace was first accepted. Traces without one are not live.
+   * Spans and events carry no agent id: the owner is the key's agent, a trace record among the queued
+   * batches, or the one remembered when the trace was first accepted. Traces without one are not live.
+   * One map per key (org, env, bound agent), each filled by at most one lookup.
    */
-  private async ownersOf(tenant: Tenant, batch: Batch): Promise<Map<string, string>> {
-    const owners = new Map<string, string>();
-    const ids = new Set<string>();
-    for (const t of batch.traces) ids.add(t.trace_id);
-    for (const s of batch.spans) ids.add(s.trace_id);
-    for (const e of batch.events) ids.add(e.trace_id);
-    if (tenant.agent_id) {
-      for (const id of ids) owners.set(id, tenant.agent_id);
-      return owners;
+  private async ownersOf(jobs: Job[]): Promise<Map<string, Map<string, string>>> {
+    const byKey = new Map<string, { tenant: Tenant; batches: Batch[] }>();
+    for (const job of jobs) {
+      if (job.kind !== 'batch') continue;
+      const k = lookupKey(job.tenant);
+      const group = byKey.get(k);
+      if (group) group.batches.push(job.batch);
+      else byKey.set(k, { tenant: job.tenant, batches: [job.batch] });
     }
-    for (const t of batch.traces) if (t.agent_id) owners.set(t.trace_id, t.agent_id);
-    const unknown = [...ids].filter((id) => !owners.has(id));
-    if (unknown.length > 0) {
-      for (const [id, agent] of await this.opts.accepted.owners(tenant, unknown)) {
-        if (agent) owners.set(id, agent);
-      }
-    }
-    return owners;
+    const out = new Map<string, Map<string, string>>();
+    await Promise.all(
+      [...byKey].map(async ([k, { tenant, batches }]) => {
+        const owners = new Map<string, string>();
+        out.set(k, owners);
+        const ids = new Set<string>();
+        for (const batch of batches) {
+          for (const t of batch.traces) ids.add(t.trace_id);
+          for (const s of batch.spans) ids.add(s.trace_id);
+          for (const e of batch.events) ids.add(e.trace_id);
+        }
+        if (tenant.agent_id) {
+          for (const id of ids) owners.set(id, tenant.agent_id);
+          return;
+        }
+        for (const batch of batches) {
+          for (const t of batch.traces) if (t.agent_id) owners.set(t.trace_id, t.agent_id);
+        }
+        const unknown = [...ids].filter((id) => !owners.has(id));
+        if (unknown.length === 0) return;
+        for (const [id, agent] of await this.opts.accepted.owners(tenant, unknown)) {
+          if (agent) owners.set(id, agent);
+        }
+      }),
+    );
+    return out;
   }
 }
+
+const lookupKey = (t: Tenant) => `${t.org_id}\n${t.env}\n${t.agent_id ?? ''}`;
 
 function entry(agentId: string, type: LiveEventType, data: Record<string, unknown>): LiveEntryInput {
   return { agent_id: agentId, type, data: JSON.stringify(data) };
