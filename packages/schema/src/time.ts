@@ -6,6 +6,15 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?
  * Returns epoch nanoseconds, or undefined when the value is not a timestamp.
  */
 export function parseTimestampNs(value: unknown): bigint | undefined {
+  if (typeof value === 'string') {
+    const fast = parseUtcFast(value);
+    if (fast !== null) return fast;
+  }
+  return parseTimestampNsFull(value);
+}
+
+/** The general parser; parseTimestampNs only adds a fast path in front of it (same results). */
+export function parseTimestampNsFull(value: unknown): bigint | undefined {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || !Number.isInteger(value) || value < 0) return undefined;
     return BigInt(value);
@@ -28,6 +37,65 @@ export function parseTimestampNs(value: unknown): bigint | undefined {
   }
   const ns = BigInt(ms - offsetMinutes * 60_000) * 1_000_000n + BigInt(frac.padEnd(9, '0'));
   return ns < 0n ? undefined : ns;
+}
+
+/** The number in value[from, to), or -1 when a character there is not a digit. */
+function digitsAt(value: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = value.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Epoch seconds of a valid YYYY-MM-DD's midnight (UTC), NaN for anything else; batches share days. */
+const dayStarts = new Map<string, number>();
+
+function dayStartSeconds(date: string): number {
+  let start = dayStarts.get(date);
+  if (start !== undefined) return start;
+  const y = digitsAt(date, 0, 4);
+  const mo = digitsAt(date, 5, 7);
+  const d = digitsAt(date, 8, 10);
+  const ms = Date.UTC(y, mo - 1, d);
+  const check = new Date(ms);
+  start =
+    y >= 1970 && mo >= 1 && d >= 1 && check.getUTCDate() === d && check.getUTCMonth() === mo - 1
+      ? ms / 1000
+      : Number.NaN;
+  if (dayStarts.size >= 4096) dayStarts.clear();
+  dayStarts.set(date, start);
+  return start;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.f…]Z` from 1970 on, the form SDKs send, without the regular expression, the
+ * Date objects and two BigInt products of the full parser (a fifth of ingest's validation time).
+ * null: not that form or not plainly valid, and the full parser decides.
+ */
+function parseUtcFast(v: string): bigint | null {
+  const n = v.length;
+  if (n < 20 || n > 30) return null;
+  const z = v.charCodeAt(n - 1);
+  if (z !== 90 && z !== 122) return null; // Z z
+  const t = v.charCodeAt(10);
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58)
+    return null;
+  if (t !== 84 && t !== 116 && t !== 32) return null; // T t space
+  let frac = '';
+  if (n > 20) {
+    if (v.charCodeAt(19) !== 46 || n === 21 || digitsAt(v, 20, n - 1) < 0) return null;
+    frac = v.slice(20, n - 1);
+  }
+  const h = digitsAt(v, 11, 13);
+  const mi = digitsAt(v, 14, 16);
+  const s = digitsAt(v, 17, 19);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return null;
+  const day = dayStartSeconds(v.slice(0, 10));
+  if (Number.isNaN(day)) return null;
+  return BigInt(`${day + h * 3600 + mi * 60 + s}${frac.padEnd(9, '0')}`);
 }
 
 /** ISO 8601 with nine fractional digits, the form every API response uses. */
