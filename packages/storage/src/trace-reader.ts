@@ -72,9 +72,50 @@ export async function getTrace(
   window?: SpanWindow,
 ): Promise<TraceDetail | null> {
   const params = { org: scope.org_id, env: scope.env, tid: scope.trace_id };
-  // The trace record, agent events and completion need no time range: read them while the index
-  // answers, so only the index lookup and the span read are in sequence.
-  const side = Promise.all([
+  const [range] = await rows<{ n: string; s: string; e: string }>(
+    ch,
+    `SELECT count() AS n, toString(min(start_min)) AS s, toString(max(end_max)) AS e
+       FROM trace_index_v1 WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
+    params,
+    scope.signal,
+  );
+  if (!range || range.n === '0') return null;
+  const ranged = {
+    ...params,
+    from: range.s,
+    to: range.e,
+    lim: window ? window.limit + 1 : 0,
+    after_s: window?.after ? formatClickHouseNs(window.after.start_ns) : range.s,
+    after_id: window?.after?.span_id ?? '',
+  };
+  const [spanRows, traceRows, eventRows, completionRows] = await Promise.all([
+    rows<{
+      span_id: string;
+      parent_span_id: string;
+      name: string;
+      service: string;
+      kind: string;
+      start_s: string;
+      end_s: string;
+      status: string;
+      status_message: string;
+      attributes: Record<string, string>;
+      resource: Record<string, string>;
+      events: string;
+    }>(
+      ch,
+      `SELECT span_id, parent_span_id, name, service, kind, toString(start_time) AS start_s,
+              toString(end_time) AS end_s, status, status_message, attributes, resource, events
+         FROM spans_v1
+        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
+          AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
+          ${window?.after ? "AND (start_time, span_id) > ({after_s:DateTime64(9, 'UTC')}, {after_id:String})" : ''}
+        ORDER BY start_time, span_id
+        LIMIT 1 BY span_id
+        ${window ? 'LIMIT {lim:UInt32}' : ''}`,
+      ranged,
+      scope.signal,
+    ),
     rows<{
       name: string;
       service: string;
@@ -112,57 +153,6 @@ export async function getTrace(
       params,
       scope.signal,
     ),
-  ]);
-  // A trace that does not exist still settles these reads (no unhandled rejection).
-  side.catch(() => {});
-  const [range] = await rows<{ n: string; s: string; e: string }>(
-    ch,
-    `SELECT count() AS n, toString(min(start_min)) AS s, toString(max(end_max)) AS e
-       FROM trace_index_v1 WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
-    params,
-    scope.signal,
-  );
-  if (!range || range.n === '0') {
-    await side.catch(() => {});
-    return null;
-  }
-  const ranged = {
-    ...params,
-    from: range.s,
-    to: range.e,
-    lim: window ? window.limit + 1 : 0,
-    after_s: window?.after ? formatClickHouseNs(window.after.start_ns) : range.s,
-    after_id: window?.after?.span_id ?? '',
-  };
-  const [spanRows, [traceRows, eventRows, completionRows]] = await Promise.all([
-    rows<{
-      span_id: string;
-      parent_span_id: string;
-      name: string;
-      service: string;
-      kind: string;
-      start_s: string;
-      end_s: string;
-      status: string;
-      status_message: string;
-      attributes: Record<string, string>;
-      resource: Record<string, string>;
-      events: string;
-    }>(
-      ch,
-      `SELECT span_id, parent_span_id, name, service, kind, toString(start_time) AS start_s,
-              toString(end_time) AS end_s, status, status_message, attributes, resource, events
-         FROM spans_v1
-        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
-          AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
-          ${window?.after ? "AND (start_time, span_id) > ({after_s:DateTime64(9, 'UTC')}, {after_id:String})" : ''}
-        ORDER BY start_time, span_id
-        LIMIT 1 BY span_id
-        ${window ? 'LIMIT {lim:UInt32}' : ''}`,
-      ranged,
-      scope.signal,
-    ),
-    side,
   ]);
   const done = completionRows[0];
   // One row past the window tells whether another window follows.
