@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { KeyService, SCOPES, type Scope } from '@mesh-trace/auth';
 import { createClickHouse, migrateAt } from '@mesh-trace/storage';
+import { clickhouseTarget, retentionDays } from './options.js';
 
 export const KEYS_HELP = `mesh-trace keys — manage API keys directly in ClickHouse (no running service needed)
 
@@ -13,6 +14,7 @@ Usage:
 
 Options:
   --clickhouse-url URL   ClickHouse HTTP endpoint (default: $CLICKHOUSE_URL or http://127.0.0.1:8123)
+                         (user and password from $CLICKHOUSE_USER / $CLICKHOUSE_PASSWORD)
   --help                 show this help
 
 Output is JSON. The secret of a created or rotated key is printed once and never stored.
@@ -42,8 +44,10 @@ export async function runKeysCommand(argv: string[], out: (s: string) => void): 
   }
   try {
     const org = required(values.org, '--org');
-    const target = { url: values['clickhouse-url'] ?? process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123' };
-    await migrateAt(target, { retentionDays: Number(process.env.MESH_TRACE_RETENTION_DAYS ?? 7) });
+    const target = clickhouseTarget(values['clickhouse-url']);
+    const retention = retentionDays(undefined);
+    if (retention === undefined) throw new UsageError('MESH_TRACE_RETENTION_DAYS must be a whole number ≥ 1');
+    await migrateAt(target, { retentionDays: retention });
     const ch = createClickHouse(target);
     try {
       const keys = new KeyService(ch);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { migrateAt } from '@mesh-trace/storage';
+import { clickhouseTarget, retentionDays } from './options.js';
 
 export const MIGRATE_HELP = `mesh-trace migrate — apply the ClickHouse migrations the services would apply at start, then exit
 
@@ -26,17 +27,12 @@ export async function runMigrateCommand(argv: string[], out: (s: string) => void
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const retention = Number(values['retention-days'] ?? process.env.MESH_TRACE_RETENTION_DAYS ?? 7);
-  if (values.help || !(Number.isInteger(retention) && retention >= 1)) {
+  const retention = retentionDays(values['retention-days']);
+  if (values.help || retention === undefined) {
     out(MIGRATE_HELP);
     return values.help ? 0 : 2;
   }
-  const target = {
-    url: values['clickhouse-url'] ?? process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
-    username: process.env.CLICKHOUSE_USER ?? 'default',
-    password: process.env.CLICKHOUSE_PASSWORD ?? '',
-  };
-  const applied = await migrateAt(target, {
+  const applied = await migrateAt(clickhouseTarget(values['clickhouse-url']), {
     retentionDays: retention,
     log: { info: (obj, msg) => out(`${JSON.stringify({ msg, ...obj })}\n`) },
   });

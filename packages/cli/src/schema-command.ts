@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { clusterSchema } from '@mesh-trace/storage';
+import { retentionDays } from './options.js';
 
 export const SCHEMA_HELP = `mesh-trace schema — print the ClickHouse schema for a cluster, derived from the migrations
 
@@ -31,12 +32,8 @@ export async function runSchemaCommand(argv: string[], out: (s: string) => void)
     out(SCHEMA_HELP);
     return 0;
   }
-  const retention = Number(values['retention-days'] ?? process.env.MESH_TRACE_RETENTION_DAYS ?? 7);
-  if (
-    !values.cluster ||
-    !/^[A-Za-z0-9_.{}-]+$/.test(values.cluster) ||
-    !(Number.isInteger(retention) && retention >= 1)
-  ) {
+  const retention = retentionDays(values['retention-days']);
+  if (!values.cluster || !/^[A-Za-z0-9_.{}-]+$/.test(values.cluster) || retention === undefined) {
     out(SCHEMA_HELP);
     return 2;
   }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomTraceId, sampleBatch } from './fixtures.js';
 import { type Pipeline, startPipeline } from './pipeline.js';
@@ -222,5 +223,36 @@ describe('API keys, scopes, revocation and rate limits', () => {
     const bad = await runCli(['keys', 'create', '--org', org, '--scopes', 'everything'], env);
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('unknown scope');
+  });
+
+  it('connects with CLICKHOUSE_USER and CLICKHOUSE_PASSWORD, as the services do', async () => {
+    // A ClickHouse that refuses everyone, recording the credentials each request carried.
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization ?? '');
+      req.resume();
+      res.writeHead(516, { 'content-type': 'text/plain', 'x-clickhouse-exception-code': '516' });
+      res.end('Code: 516. DB::Exception: meshtrace: Authentication failed. (AUTHENTICATION_FAILED)\n');
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    try {
+      const env = {
+        CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
+        CLICKHOUSE_USER: 'meshtrace',
+        CLICKHOUSE_PASSWORD: 's3cret',
+      };
+      const expected = `Basic ${Buffer.from('meshtrace:s3cret').toString('base64')}`;
+      for (const args of [['keys', 'list', '--org', org], ['migrate']]) {
+        seen.length = 0;
+        const run = await runCli(args, env);
+        expect(run.code, args.join(' ')).not.toBe(0);
+        expect(run.out).toContain('Authentication failed');
+        expect(seen.length).toBeGreaterThan(0);
+        expect(new Set(seen)).toEqual(new Set([expected]));
+      }
+    } finally {
+      server.close();
+    }
   });
 });
