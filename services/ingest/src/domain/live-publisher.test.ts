@@ -119,6 +119,31 @@ describe('LivePublisher', () => {
     ]);
   });
 
+  it("gives each batch's own trace record to the agent it names, even when a later queued batch names another", async () => {
+    const { sink, live } = setup();
+    let open: () => void = () => {};
+    sink.gate = new Promise((r) => {
+      open = r;
+    });
+    live.publishBatch(tenant, batch({ spans: [span(T1, 'busy')] })); // holds the pump
+    const record = (agent: string, name: string) => ({
+      trace_id: T3,
+      name,
+      agent_id: agent,
+      start_time: iso,
+    });
+    live.publishBatch(tenant, batch({ traces: [record('agent-a', 'by-a')], spans: [span(T3, 'a-span')] }));
+    live.publishBatch(tenant, batch({ traces: [record('agent-b', 'by-b')], spans: [span(T3, 'b-span')] }));
+    open();
+    await live.flush();
+    expect(sink.entries.map((e) => `${e.agent_id}:${e.type}:${JSON.parse(e.data).name}`)).toEqual([
+      'agent-a:trace.started:by-a',
+      'agent-a:span:a-span',
+      'agent-b:trace.started:by-b',
+      'agent-b:span:b-span',
+    ]);
+  });
+
   it('never throws: a full queue and a failing sink drop and count', async () => {
     const { sink, registry, live } = setup(3);
     let open: () => void = () => {};

@@ -187,9 +187,15 @@ export class LivePublisher {
         }),
       ];
     }
+    // A batch's own trace records name the owner of its items first, as when each batch was looked
+    // up alone; the round's map (other queued batches, then Redis) answers for the rest.
+    const own = new Map<string, string>();
+    if (!job.tenant.agent_id)
+      for (const t of job.batch.traces) if (t.agent_id) own.set(t.trace_id, t.agent_id);
+    const ownerOf = (traceId: string) => own.get(traceId) ?? owners.get(traceId);
     const out: LiveEntryInput[] = [];
     for (const t of job.batch.traces) {
-      const agent = owners.get(t.trace_id);
+      const agent = ownerOf(t.trace_id);
       if (!agent) continue;
       out.push(
         entry(agent, 'trace.started', {
@@ -204,7 +210,7 @@ export class LivePublisher {
       );
     }
     for (const s of job.batch.spans) {
-      const agent = owners.get(s.trace_id);
+      const agent = ownerOf(s.trace_id);
       if (!agent) continue;
       out.push(
         entry(agent, 'span', {
@@ -224,7 +230,7 @@ export class LivePublisher {
       );
     }
     for (const e of job.batch.events) {
-      const agent = owners.get(e.trace_id);
+      const agent = ownerOf(e.trace_id);
       if (!agent) continue;
       out.push(
         entry(agent, 'event', {
