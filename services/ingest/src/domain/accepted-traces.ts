@@ -14,6 +14,9 @@ export interface AcceptedTraces {
   owners(tenant: Tenant, traceIds: string[]): Promise<Map<string, string>>;
 }
 
+/** Keys per MGET. */
+export const MGET_KEYS = 5_000;
+
 const keyOf = (t: Tenant, traceId: string) => `mt:accepted:${t.org_id}:${t.env}:${traceId}`;
 
 export class RedisAcceptedTraces implements AcceptedTraces {
@@ -41,7 +44,13 @@ export class RedisAcceptedTraces implements AcceptedTraces {
   async owners(tenant: Tenant, traceIds: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     if (traceIds.length === 0) return out;
-    const values = await this.redis.mget(traceIds.map((id) => keyOf(tenant, id)));
+    // A live-publishing backlog can ask for tens of thousands of ids at once: several bounded MGETs
+    // (pipelined) let Redis serve other clients, rate-limit checks among them, in between.
+    const keys = traceIds.map((id) => keyOf(tenant, id));
+    const parts: Promise<(string | null)[]>[] = [];
+    for (let i = 0; i < keys.length; i += MGET_KEYS)
+      parts.push(this.redis.mget(keys.slice(i, i + MGET_KEYS)));
+    const values = (await Promise.all(parts)).flat();
     traceIds.forEach((id, i) => {
       const v = values[i];
       if (v !== null && v !== undefined) out.set(id, v);
