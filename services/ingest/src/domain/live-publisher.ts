@@ -141,13 +141,13 @@ export class LivePublisher {
         const owners = await this.ownersOf(jobs);
         const byTenant = new Map<string, { tenant: Tenant; entries: LiveEntryInput[] }>();
         for (const job of jobs) {
-          const k = `${job.tenant.org_id}\n${job.tenant.env}`;
+          const k = tenantKey(job.tenant);
           let group = byTenant.get(k);
           if (!group) {
             group = { tenant: job.tenant, entries: [] };
             byTenant.set(k, group);
           }
-          group.entries.push(...this.entriesOf(job, owners.get(lookupKey(job.tenant))));
+          group.entries.push(...this.entriesOf(job, owners.get(k)));
         }
         await Promise.all(
           [...byTenant.values()].map(async ({ tenant, entries }) => {
@@ -187,12 +187,13 @@ export class LivePublisher {
         }),
       ];
     }
-    // A batch's own trace records name the owner of its items first, as when each batch was looked
-    // up alone; the round's map (other queued batches, then Redis) answers for the rest.
+    // An agent-bound key owns everything it sends. Otherwise a batch's own trace records name the
+    // owner of its items first, as when each batch was looked up alone; the round's map (other queued
+    // batches, then Redis) answers for the rest.
+    const bound = job.tenant.agent_id;
     const own = new Map<string, string>();
-    if (!job.tenant.agent_id)
-      for (const t of job.batch.traces) if (t.agent_id) own.set(t.trace_id, t.agent_id);
-    const ownerOf = (traceId: string) => own.get(traceId) ?? owners.get(traceId);
+    if (!bound) for (const t of job.batch.traces) if (t.agent_id) own.set(t.trace_id, t.agent_id);
+    const ownerOf = (traceId: string) => bound ?? own.get(traceId) ?? owners.get(traceId);
     const out: LiveEntryInput[] = [];
     for (const t of job.batch.traces) {
       const agent = ownerOf(t.trace_id);
@@ -246,36 +247,33 @@ export class LivePublisher {
   }
 
   /**
-   * Spans and events carry no agent id: the owner is the key's agent, a trace record among the queued
-   * batches, or the one remembered when the trace was first accepted. Traces without one are not live.
-   * One map per key (org, env, bound agent), each filled by at most one lookup.
+   * Owners of the trace ids in the queued batches of keys not bound to an agent (a bound key's agent
+   * owns what it sends): a trace record among the queued batches, else the one remembered when the
+   * trace was first accepted. Traces without one are not live. One map per org and env, each filled
+   * by at most one lookup.
    */
   private async ownersOf(jobs: Job[]): Promise<Map<string, Map<string, string>>> {
-    const byKey = new Map<string, { tenant: Tenant; batches: Batch[] }>();
+    const byTenant = new Map<string, { tenant: Tenant; batches: Batch[] }>();
     for (const job of jobs) {
-      if (job.kind !== 'batch') continue;
-      const k = lookupKey(job.tenant);
-      const group = byKey.get(k);
+      if (job.kind !== 'batch' || job.tenant.agent_id) continue;
+      const k = tenantKey(job.tenant);
+      const group = byTenant.get(k);
       if (group) group.batches.push(job.batch);
-      else byKey.set(k, { tenant: job.tenant, batches: [job.batch] });
+      else byTenant.set(k, { tenant: job.tenant, batches: [job.batch] });
     }
     const out = new Map<string, Map<string, string>>();
     await Promise.all(
-      [...byKey].map(async ([k, { tenant, batches }]) => {
+      [...byTenant].map(async ([k, { tenant, batches }]) => {
         const owners = new Map<string, string>();
         out.set(k, owners);
         const ids = new Set<string>();
         for (const batch of batches) {
-          for (const t of batch.traces) ids.add(t.trace_id);
+          for (const t of batch.traces) {
+            ids.add(t.trace_id);
+            if (t.agent_id) owners.set(t.trace_id, t.agent_id);
+          }
           for (const s of batch.spans) ids.add(s.trace_id);
           for (const e of batch.events) ids.add(e.trace_id);
-        }
-        if (tenant.agent_id) {
-          for (const id of ids) owners.set(id, tenant.agent_id);
-          return;
-        }
-        for (const batch of batches) {
-          for (const t of batch.traces) if (t.agent_id) owners.set(t.trace_id, t.agent_id);
         }
         const unknown = [...ids].filter((id) => !owners.has(id));
         if (unknown.length === 0) return;
@@ -288,7 +286,7 @@ export class LivePublisher {
   }
 }
 
-const lookupKey = (t: Tenant) => `${t.org_id}\n${t.env}\n${t.agent_id ?? ''}`;
+const tenantKey = (t: Tenant) => `${t.org_id}\n${t.env}`;
 
 function entry(agentId: string, type: LiveEventType, data: Record<string, unknown>): LiveEntryInput {
   return { agent_id: agentId, type, data: JSON.stringify(data) };
