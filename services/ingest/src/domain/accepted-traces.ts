@@ -15,7 +15,7 @@ export interface AcceptedTraces {
 }
 
 /** Keys per MGET. */
-export const MGET_KEYS = 5_000;
+const MGET_KEYS = 5_000;
 
 const keyOf = (t: Tenant, traceId: string) => `mt:accepted:${t.org_id}:${t.env}:${traceId}`;
 
