@@ -58,11 +58,71 @@ interface Scope {
 
 const rows = queryRows;
 
+/** The trace of the request's org and env; every read below is scoped by it. */
+const OF_TRACE = 'org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}';
+/** The trace's time range from the index, so span reads skip the days it does not touch. */
+const WITH_TRACE_RANGE = `WITH (SELECT (min(start_min), max(end_max)) FROM trace_index_v1 WHERE ${OF_TRACE}) AS trace_range`;
+const IN_TRACE_RANGE = 'start_time >= trace_range.1 AND start_time <= trace_range.2';
+
 const msBetween = (a: bigint, b: bigint) => Number(b - a) / 1e6;
 const parseJson = (s: string): unknown => (s === '' ? null : JSON.parse(s));
 
 /**
- * One trace by id, or null when this org/env has none. Reads the trace index first: no scan.
+ * Everything of a trace besides its spans, in one query (positional tuples): the index's row count
+ * and time range, the trace record, the agent events in time order, the completion.
+ */
+const TRACE_SIDE_SQL = `SELECT
+  (SELECT (count(), toString(min(start_min)), toString(max(end_max))) FROM trace_index_v1 WHERE ${OF_TRACE}) AS idx,
+  (SELECT groupArray((name, service, agent_id, attributes, input)) FROM traces_v1 FINAL WHERE ${OF_TRACE}) AS records,
+  (SELECT arraySort(groupArray((toString(timestamp), span_id, type, data))) FROM agent_events_v1 WHERE ${OF_TRACE}) AS events,
+  (SELECT groupArray((status, if(isNull(end_time), NULL, toString(end_time)), output, error, attributes))
+     FROM trace_completions_v1 FINAL WHERE ${OF_TRACE}) AS completions`;
+
+interface TraceSideRow {
+  /** count (a 64-bit integer, quoted), first start, last end */
+  idx: [string, string, string];
+  /** name, service, agent_id, attributes, input */
+  records: [string, string, string, Record<string, string>, string][];
+  /** timestamp, span_id, type, data */
+  events: [string, string, string, string][];
+  /** status, end_time, output, error, attributes */
+  completions: ['completed' | 'errored', string | null, string, string, Record<string, string>][];
+}
+
+interface SpanRow {
+  span_id: string;
+  parent_span_id: string;
+  name: string;
+  service: string;
+  kind: string;
+  start_s: string;
+  end_s: string;
+  status: string;
+  status_message: string;
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  events: string;
+}
+
+/**
+ * The read of a trace's spans (all, or one window): ordered by start and span id, a span delivered
+ * twice once. Parameters: org, env, tid, and lim / after_s / after_id for a window.
+ */
+export function traceSpansSql(window?: SpanWindow): string {
+  return `${WITH_TRACE_RANGE}
+       SELECT span_id, parent_span_id, name, service, kind, toString(start_time) AS start_s,
+              toString(end_time) AS end_s, status, status_message, attributes, resource, events
+         FROM spans_v1
+        WHERE ${OF_TRACE} AND ${IN_TRACE_RANGE}
+          ${window?.after ? "AND (start_time, span_id) > ({after_s:DateTime64(9, 'UTC')}, {after_id:String})" : ''}
+        ORDER BY start_time, span_id
+        LIMIT 1 BY span_id
+        ${window ? 'LIMIT {lim:UInt32}' : ''}`;
+}
+
+/**
+ * One trace by id, or null when this org/env has none. No scan: spans are read within the trace's
+ * time range from the trace index, through the projection sorted by trace id (migration 010).
  * With a window, `spans` holds at most `window.limit` spans and the summary fields still describe
  * the whole trace (counted in ClickHouse, not from the window).
  */
@@ -72,89 +132,23 @@ export async function getTrace(
   window?: SpanWindow,
 ): Promise<TraceDetail | null> {
   const params = { org: scope.org_id, env: scope.env, tid: scope.trace_id };
-  const [range] = await rows<{ n: string; s: string; e: string }>(
-    ch,
-    `SELECT count() AS n, toString(min(start_min)) AS s, toString(max(end_max)) AS e
-       FROM trace_index_v1 WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
-    params,
-    scope.signal,
-  );
-  if (!range || range.n === '0') return null;
   const ranged = {
     ...params,
-    from: range.s,
-    to: range.e,
     lim: window ? window.limit + 1 : 0,
-    after_s: window?.after ? formatClickHouseNs(window.after.start_ns) : range.s,
+    after_s: window?.after ? formatClickHouseNs(window.after.start_ns) : '',
     after_id: window?.after?.span_id ?? '',
   };
-  const [spanRows, traceRows, eventRows, completionRows] = await Promise.all([
-    rows<{
-      span_id: string;
-      parent_span_id: string;
-      name: string;
-      service: string;
-      kind: string;
-      start_s: string;
-      end_s: string;
-      status: string;
-      status_message: string;
-      attributes: Record<string, string>;
-      resource: Record<string, string>;
-      events: string;
-    }>(
-      ch,
-      `SELECT span_id, parent_span_id, name, service, kind, toString(start_time) AS start_s,
-              toString(end_time) AS end_s, status, status_message, attributes, resource, events
-         FROM spans_v1
-        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
-          AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
-          ${window?.after ? "AND (start_time, span_id) > ({after_s:DateTime64(9, 'UTC')}, {after_id:String})" : ''}
-        ORDER BY start_time, span_id
-        LIMIT 1 BY span_id
-        ${window ? 'LIMIT {lim:UInt32}' : ''}`,
-      ranged,
-      scope.signal,
-    ),
-    rows<{
-      name: string;
-      service: string;
-      agent_id: string;
-      start_time: string;
-      attributes: Record<string, string>;
-      input: string;
-    }>(
-      ch,
-      `SELECT name, service, agent_id, attributes, input
-         FROM traces_v1 FINAL
-        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
-      params,
-      scope.signal,
-    ),
-    rows<{ span_id: string; type: string; ts: string; data: string }>(
-      ch,
-      `SELECT span_id, type, toString(timestamp) AS ts, data FROM agent_events_v1
-        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
-        ORDER BY timestamp`,
-      params,
-      scope.signal,
-    ),
-    rows<{
-      status: 'completed' | 'errored';
-      end_s: string | null;
-      output: string;
-      error: string;
-      attributes: Record<string, string>;
-    }>(
-      ch,
-      `SELECT status, if(isNull(end_time), NULL, toString(end_time)) AS end_s, output, error, attributes
-         FROM trace_completions_v1 FINAL
-        WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
-      params,
-      scope.signal,
-    ),
+  // Two reads at once: the spans, and everything else in one query. The span read takes the trace's
+  // time range from the index itself (a scalar subquery ClickHouse folds into constants before it
+  // picks partitions), so it does not wait for the other read's answer.
+  const [[side], spanRows] = await Promise.all([
+    rows<TraceSideRow>(ch, TRACE_SIDE_SQL, params, scope.signal),
+    rows<SpanRow>(ch, traceSpansSql(window), ranged, scope.signal),
   ]);
-  const done = completionRows[0];
+  if (!side || side.idx[0] === '0') return null;
+  const [, rangeStart, rangeEnd] = side.idx;
+  const c = side.completions[0];
+  const done = c && { status: c[0], end_s: c[1], output: c[2], error: c[3], attributes: c[4] };
   // One row past the window tells whether another window follows.
   const more = window !== undefined && spanRows.length > window.limit;
   if (more) spanRows.length = window.limit;
@@ -181,12 +175,13 @@ export async function getTrace(
       ).map((ev) => ({ name: ev.name, time: formatIsoNs(BigInt(ev.time_ns)), attributes: ev.attributes })),
     };
   });
-  const trace = traceRows[0];
+  const r = side.records[0];
+  const trace = r && { name: r[0], service: r[1], agent_id: r[2], attributes: r[3], input: r[4] };
   const partial = more || window?.after !== undefined;
-  const stats = partial ? await wholeTraceStats(ch, ranged, scope.signal) : localStats(spans);
+  const stats = partial ? await wholeTraceStats(ch, params, scope.signal) : localStats(spans);
   const root = stats.root;
-  const start = parseClickHouseNs(range.s);
-  const end = parseClickHouseNs(range.e);
+  const start = parseClickHouseNs(rangeStart);
+  const end = parseClickHouseNs(rangeEnd);
   const errorCount = stats.errors;
   const last = spanRows[spanRows.length - 1];
   return {
@@ -214,11 +209,11 @@ export async function getTrace(
     attributes: trace?.attributes ?? {},
     input: trace ? parseJson(trace.input) : null,
     spans,
-    events: eventRows.map((e) => ({
-      span_id: e.span_id || null,
-      type: e.type,
-      timestamp: formatIsoNs(parseClickHouseNs(e.ts)),
-      data: parseJson(e.data),
+    events: side.events.map(([ts, span_id, type, data]) => ({
+      span_id: span_id || null,
+      type,
+      timestamp: formatIsoNs(parseClickHouseNs(ts)),
+      data: parseJson(data),
     })),
     spans_after: more && last ? { start_ns: parseClickHouseNs(last.start_s), span_id: last.span_id } : null,
   };
@@ -271,11 +266,11 @@ async function wholeTraceStats(
             argMinIf(service, (first_start, span_id), parent_span_id = '') AS root_service,
             argMin(name, (first_start, span_id)) AS first_name,
             argMin(service, (first_start, span_id)) AS first_service
-       FROM (SELECT span_id, any(parent_span_id) AS parent_span_id, any(name) AS name,
+       FROM (${WITH_TRACE_RANGE}
+             SELECT span_id, any(parent_span_id) AS parent_span_id, any(name) AS name,
                     any(service) AS service, any(status) AS status, min(start_time) AS first_start
                FROM spans_v1
-              WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}
-                AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
+              WHERE ${OF_TRACE} AND ${IN_TRACE_RANGE}
               GROUP BY span_id)`,
     params,
     signal,
@@ -304,14 +299,14 @@ export async function traceOwner(
   const params = { org: scope.org_id, env: scope.env, tid: scope.trace_id };
   const [idx] = await rows<{ n: string }>(
     ch,
-    `SELECT count() AS n FROM trace_index_v1 WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
+    `SELECT count() AS n FROM trace_index_v1 WHERE ${OF_TRACE}`,
     params,
     scope.signal,
   );
   if (!idx || idx.n === '0') return { exists: false, agent_id: null };
   const [t] = await rows<{ agent_id: string }>(
     ch,
-    `SELECT agent_id FROM traces_v1 FINAL WHERE org_id = {org:String} AND env = {env:String} AND trace_id = {tid:String}`,
+    `SELECT agent_id FROM traces_v1 FINAL WHERE ${OF_TRACE}`,
     params,
     scope.signal,
   );
