@@ -121,7 +121,10 @@ describe('spans_by_trace projection (migration 010)', () => {
     expect(await spanIds()).toEqual(expected);
     const trace = await getTrace(ch, scope);
     expect(trace).toMatchObject({ span_count: 4, services: ['api', 'cache', 'db', 'queue'] });
-    expect(trace?.spans[3]).toMatchObject({ attributes: { 'span.id': 's4' }, resource: { 'service.name': 'queue' } });
+    expect(trace?.spans[3]).toMatchObject({
+      attributes: { 'span.id': 's4' },
+      resource: { 'service.name': 'queue' },
+    });
 
     await ch.command({ query: 'ALTER TABLE spans_v1 DROP PROJECTION spans_by_trace' });
     expect(await plan()).not.toContain('spans_by_trace');
@@ -186,7 +189,12 @@ describe('spans_by_trace projection (migration 010)', () => {
       attributes: { user: 'u1' },
       input: { q: 'Lisbon' },
       lifecycle: 'errored',
-      completion: { status: 'errored', output: null, error: { message: 'timeout' }, attributes: { retries: '2' } },
+      completion: {
+        status: 'errored',
+        output: null,
+        error: { message: 'timeout' },
+        attributes: { retries: '2' },
+      },
     });
     expect(trace?.completion?.end_time).toMatch(/Z$/);
     expect(await getTrace(ch, { ...scope, trace_id: 'c'.repeat(32) })).toBeNull();
