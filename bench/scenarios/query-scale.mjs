@@ -52,7 +52,27 @@ async function corpus(ctx, spans) {
   }).finally(() => loader.close());
   if ((await countSpans(ctx.ch, org)) !== spans) throw new Error('scale corpus: span count mismatch');
   ctx.log(`    loaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  await settleMerges(ctx);
   return { org, anchorMs, traces };
+}
+
+/**
+ * A 10 M-span load in two minutes leaves minutes of part merges (and projection builds) behind it,
+ * which a store ingesting at a steady rate does not have: reads are timed once they are done, or
+ * after `maxMs` at most. The wait is logged.
+ */
+async function settleMerges(ctx, maxMs = 180_000) {
+  const t = performance.now();
+  for (;;) {
+    const rs = await ctx.ch.query({
+      query: `SELECT count() AS n FROM system.merges WHERE database = currentDatabase() AND table = 'spans_v1'`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json();
+    if (row?.n === '0' || performance.now() - t > maxMs) break;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  ctx.log(`    merges after the load: waited ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 /**
