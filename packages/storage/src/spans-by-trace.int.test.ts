@@ -12,18 +12,21 @@ import { stackClickHouseUrl } from './test-support.js';
 import { getTrace, traceSpansSql } from './trace-reader.js';
 
 /**
- * Migration 010 on a database that already holds spans: the trace-ordered projection is added and
- * materialized for the parts written before it, trace by id reads through it, and a trace whose
- * spans sit in parts from before and after the migration reads whole — also with the projection
- * dropped, the documented opt-out. Also what getTrace reads beside the spans, in one query.
+ * Migration 010 on a database that already holds spans: the trace-ordered projection is added, new
+ * parts have it from their insert, older ones once the documented MATERIALIZE ran; trace by id reads
+ * one granule through it where the table's order needs one per service, and a trace whose spans sit
+ * in parts from before and after the migration reads whole — also with the projection dropped (the
+ * documented opt-out). Also what getTrace reads beside the spans, in one query.
  */
 
 const MS = 1_000_000n;
 const db = `mt_p10_${randomBytes(4).toString('hex')}`;
 const org = 'org_p10';
 const t0 = (BigInt(Date.now()) - 60_000n) * MS;
-const A = 'a'.repeat(32);
-const B = 'b'.repeat(32);
+// Sorts first among the hex ids below: its spans share the projection's first granule.
+const A = '0'.repeat(32);
+/** Spans per service around trace A's: more than one 8,192-row granule of the table's order each. */
+const FILLER = 9_000;
 
 const span = (trace_id: string, span_id: string, parent: string, service: string, at: bigint): SpanRow => ({
   org_id: org,
@@ -43,6 +46,19 @@ const span = (trace_id: string, span_id: string, parent: string, service: string
   resource: { 'service.name': service },
   events: '[]',
 });
+
+/**
+ * The granules a plan reads through the projection and from the table's own order (0: no such
+ * read). A plan that reads both draws a tree (│ in front of its lines).
+ */
+function granules(plan: string): { projection: number; table: number } {
+  const read = (name: string) => {
+    const header = plan.indexOf(`ReadFromMergeTree (${name})`);
+    if (header < 0) return 0;
+    return Number(/Parts: \d+ \| Granules: (\d+)/.exec(plan.slice(header))?.[1]);
+  };
+  return { projection: read('spans_by_trace'), table: read(`${db}.spans_v1`) };
+}
 
 describe('spans_by_trace projection (migration 010)', () => {
   let admin: ClickHouseClient;
@@ -70,48 +86,63 @@ describe('spans_by_trace projection (migration 010)', () => {
     for (const f of await readdir(dir))
       if (/^00\d_.+\.sql$/.test(f)) await copyFile(new URL(f, dir), join(before010, f));
     await migrate(ch, { retentionDays: 30, dir: pathToFileURL(`${before010}/`) });
-    // Trace A across three services, in two parts, beside another trace.
-    await insert([span(A, 's1', '', 'api', t0), span(A, 's2', 's1', 'db', t0 + 10n * MS)]);
-    await insert([span(A, 's3', 's1', 'cache', t0 + 20n * MS), span(B, 'b1', '', 'api', t0 + 15n * MS)]);
+    // Parts stay as inserted until the MATERIALIZE below, so each plan is known.
+    await ch.command({ query: 'SYSTEM STOP MERGES spans_v1' });
+    // One part: trace A's three spans, each in the middle of its service's 9,000 spans of other
+    // traces, so the table's order (service, start) puts them in three different granules.
+    const rows: SpanRow[] = [];
+    for (const service of ['api', 'cache', 'db'])
+      for (let i = 0; i < FILLER; i++)
+        rows.push(
+          span(
+            randomBytes(16).toString('hex'),
+            `f${i}`,
+            '',
+            service,
+            t0 - 30_000n * MS + BigInt(i) * 6n * MS,
+          ),
+        );
+    rows.push(span(A, 's1', '', 'api', t0), span(A, 's2', 's1', 'db', t0 + 10n * MS));
+    rows.push(span(A, 's3', 's1', 'cache', t0 + 20n * MS));
+    await insert(rows);
   });
 
   afterAll(async () => {
+    await ch?.command({ query: 'SYSTEM START MERGES spans_v1' }).catch(() => undefined);
     await admin?.command({ query: `DROP DATABASE IF EXISTS ${db}` });
     await ch?.close();
     await admin?.close();
     if (before010) await rm(before010, { recursive: true, force: true });
   });
 
-  it('reads a trace from the table before the migration, and from the projection once it is materialized', async () => {
-    expect(await plan()).not.toContain('spans_by_trace');
+  it('reads new parts through the projection at once, older ones once materialized, one granule where the table needs one per service', async () => {
+    expect(granules(await plan())).toEqual({ projection: 0, table: 3 });
     expect(await migrate(ch, { retentionDays: 30 })).toEqual(['010_spans_by_trace.sql']);
-    // Parts from before get the projection in the background; reads stay whole meanwhile.
+    // The migration does not rewrite what is stored: the old part is read as before.
+    expect(granules(await plan())).toEqual({ projection: 0, table: 3 });
     expect(await spanIds()).toEqual([
       ['s1', 'api'],
       ['s2', 'db'],
       ['s3', 'cache'],
     ]);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const rs = await ch.query({
-        query: `SELECT count() AS n FROM system.mutations WHERE database = currentDatabase() AND table = 'spans_v1' AND NOT is_done`,
-        format: 'JSONEachRow',
-      });
-      const [pending] = await rs.json<{ n: string }>();
-      if (pending?.n === '0') break;
-      if (Date.now() > deadline) throw new Error('MATERIALIZE PROJECTION did not finish within 30 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const explained = await plan();
-    expect(explained).toContain('ReadFromMergeTree (spans_by_trace)');
-    // One granule per part holding the trace: the point of the projection.
-    const [, parts, granules] = /Parts: (\d+) \| Granules: (\d+)/.exec(explained) ?? [];
-    expect(Number(granules)).toBeGreaterThan(0);
-    expect(granules).toBe(parts);
+    // A part written after the migration has the projection from its insert.
+    await insert([span(A, 's4', 's3', 'queue', t0 + 30n * MS)]);
+    const mixed = granules(await plan());
+    expect(mixed.projection).toBe(1);
+    expect(mixed.table).toBeGreaterThan(0);
+    // The documented one-time step for data stored before the upgrade (a mutation: merges on).
+    await ch.command({ query: 'SYSTEM START MERGES spans_v1' });
+    await ch.command({
+      query: 'ALTER TABLE spans_v1 MATERIALIZE PROJECTION spans_by_trace',
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    const after = await plan();
+    expect(after).not.toContain(`ReadFromMergeTree (${db}.spans_v1)`);
+    // One granule per part (two parts, or one if they merged meanwhile).
+    expect([1, 2]).toContain(granules(after).projection);
   });
 
-  it('reads a trace whole across parts written before and after the migration, and without the projection', async () => {
-    await insert([span(A, 's4', 's3', 'queue', t0 + 30n * MS)]);
+  it('reads a trace whole across parts from before and after the migration, and without the projection', async () => {
     const expected = [
       ['s1', 'api'],
       ['s2', 'db'],
@@ -126,8 +157,14 @@ describe('spans_by_trace projection (migration 010)', () => {
       resource: { 'service.name': 'queue' },
     });
 
+    // The opt-out: reads stay whole, from the table's order, within the trace's days only.
+    await ch.command({ query: 'SYSTEM START MERGES spans_v1' });
+    await insert([span(randomBytes(16).toString('hex'), 'old', '', 'api', t0 - 3n * 86_400_000n * MS)]);
     await ch.command({ query: 'ALTER TABLE spans_v1 DROP PROJECTION spans_by_trace' });
-    expect(await plan()).not.toContain('spans_by_trace');
+    const dropped = await plan();
+    expect(granules(dropped)).toEqual({ projection: 0, table: 4 });
+    const [, picked, of] = /Min-Max[\s\S]*?Parts: (\d+)\/(\d+)/.exec(dropped) ?? [];
+    expect(Number(picked)).toBeLessThan(Number(of));
     expect(await spanIds()).toEqual(expected);
   });
 
@@ -141,16 +178,13 @@ describe('spans_by_trace projection (migration 010)', () => {
       timestamp: formatClickHouseNs(at),
       data: JSON.stringify(data),
     });
-    await ch.insert({
-      table: 'agent_events_v1',
-      values: [ev('s2', 'tool.result', t0 + 12n * MS, { n: 2 }), ev('', 'llm.call', t0 + 1n * MS, { n: 1 })],
-      format: 'JSONEachRow',
-    });
-    await ch.insert({
-      table: 'agent_events_v1',
-      values: [ev('s3', 'decision', t0 + 25n * MS, { n: 3 })],
-      format: 'JSONEachRow',
-    });
+    // One part per event, latest first.
+    for (const e of [
+      ev('s3', 'decision', t0 + 25n * MS, { n: 3 }),
+      ev('s2', 'tool.result', t0 + 12n * MS, { n: 2 }),
+      ev('', 'llm.call', t0 + 1n * MS, { n: 1 }),
+    ])
+      await ch.insert({ table: 'agent_events_v1', values: [e], format: 'JSONEachRow' });
     const record: TraceRow = {
       org_id: org,
       env: 'live',
@@ -198,5 +232,6 @@ describe('spans_by_trace projection (migration 010)', () => {
     });
     expect(trace?.completion?.end_time).toMatch(/Z$/);
     expect(await getTrace(ch, { ...scope, trace_id: 'c'.repeat(32) })).toBeNull();
+    expect(await getTrace(ch, { ...scope, org_id: 'another_org' })).toBeNull();
   });
 });

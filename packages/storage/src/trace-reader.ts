@@ -69,11 +69,13 @@ const parseJson = (s: string): unknown => (s === '' ? null : JSON.parse(s));
 
 /**
  * Everything of a trace besides its spans, in one query (positional tuples): the index's row count
- * and time range, the trace record, the agent events in time order, the completion.
+ * and time range, the trace record, the agent events in time order, the completion. Every tuple has
+ * an expression among its elements (`toString(name)`), so a server with
+ * `enable_named_columns_in_function_tuple` still returns arrays, not objects.
  */
 const TRACE_SIDE_SQL = `SELECT
   (SELECT (count(), toString(min(start_min)), toString(max(end_max))) FROM trace_index_v1 WHERE ${OF_TRACE}) AS idx,
-  (SELECT groupArray((name, service, agent_id, attributes, input)) FROM traces_v1 FINAL WHERE ${OF_TRACE}) AS records,
+  (SELECT groupArray((toString(name), service, agent_id, attributes, input)) FROM traces_v1 FINAL WHERE ${OF_TRACE}) AS records,
   (SELECT arraySort(groupArray((toString(timestamp), span_id, type, data))) FROM agent_events_v1 WHERE ${OF_TRACE}) AS events,
   (SELECT groupArray((status, if(isNull(end_time), NULL, toString(end_time)), output, error, attributes))
      FROM trace_completions_v1 FINAL WHERE ${OF_TRACE}) AS completions`;
@@ -140,7 +142,9 @@ export async function getTrace(
   };
   // Two reads at once: the spans, and everything else in one query. The span read takes the trace's
   // time range from the index itself (a scalar subquery ClickHouse folds into constants before it
-  // picks partitions), so it does not wait for the other read's answer.
+  // picks partitions), so it does not wait for the other read's answer. Each read sees the index at
+  // its own moment: spans stored between the two can be in one answer and not the other, as with
+  // any read of a trace still being written.
   const [[side], spanRows] = await Promise.all([
     rows<TraceSideRow>(ch, TRACE_SIDE_SQL, params, scope.signal),
     rows<SpanRow>(ch, traceSpansSql(window), ranged, scope.signal),

@@ -121,7 +121,10 @@ describe('trace_summaries_v2 (migration 009)', () => {
   });
 
   it('backfills what was stored before it, then keeps the summaries with its views, counting each span once', async () => {
-    expect((await migrate(ch, { retentionDays: 30 }))[0]).toBe('009_trace_summaries_v2.sql');
+    expect(await migrate(ch, { retentionDays: 30 })).toEqual([
+      '009_trace_summaries_v2.sql',
+      '010_spans_by_trace.sql',
+    ]);
     const backfilled = await list();
     expect(backfilled.get(A)).toMatchObject({
       name: 'first name',
