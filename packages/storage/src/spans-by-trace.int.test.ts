@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseClient, createClickHouse } from './client.js';
 import { migrate } from './migrate.js';
 import type { CompletionRow, EventRow, SpanRow, TraceRow } from './rows.js';
-import { stackClickHouseUrl } from './test-support.js';
+import { stackClickHouseUrl, storedSpan } from './test-support.js';
 import { getTrace, traceSpansSql } from './trace-reader.js';
 
 /**
@@ -28,24 +28,17 @@ const A = '0'.repeat(32);
 /** Spans per service around trace A's: more than one 8,192-row granule of the table's order each. */
 const FILLER = 9_000;
 
-const span = (trace_id: string, span_id: string, parent: string, service: string, at: bigint): SpanRow => ({
-  org_id: org,
-  env: 'live',
-  trace_id,
-  span_id,
-  parent_span_id: parent,
-  service,
-  name: `op ${span_id}`,
-  kind: 'internal',
-  start_time: formatClickHouseNs(at),
-  end_time: formatClickHouseNs(at + 5n * MS),
-  duration_ns: (5n * MS).toString(),
-  status: 'ok',
-  status_message: '',
-  attributes: { 'span.id': span_id },
-  resource: { 'service.name': service },
-  events: '[]',
-});
+const span = (trace_id: string, span_id: string, parent: string, service: string, at: bigint): SpanRow =>
+  storedSpan({
+    org_id: org,
+    trace_id,
+    span_id,
+    parent,
+    service,
+    at,
+    attributes: { 'span.id': span_id },
+    resource: { 'service.name': service },
+  });
 
 /**
  * The granules a plan reads through the projection and from the table's own order (0: no such
@@ -65,7 +58,7 @@ describe('spans_by_trace projection (migration 010)', () => {
   let ch: ClickHouseClient;
   let before010: string;
   const scope = { org_id: org, env: 'live', trace_id: A };
-  const insert = (values: SpanRow[]) => ch.insert({ table: 'spans_v1', values, format: 'JSONEachRow' });
+  const insert = (table: string, values: object[]) => ch.insert({ table, values, format: 'JSONEachRow' });
   const spanIds = async () => (await getTrace(ch, scope))?.spans.map((s) => [s.span_id, s.service]);
   /** The plan of the span read getTrace runs, for trace A. */
   const plan = async () => {
@@ -104,7 +97,7 @@ describe('spans_by_trace projection (migration 010)', () => {
         );
     rows.push(span(A, 's1', '', 'api', t0), span(A, 's2', 's1', 'db', t0 + 10n * MS));
     rows.push(span(A, 's3', 's1', 'cache', t0 + 20n * MS));
-    await insert(rows);
+    await insert('spans_v1', rows);
   });
 
   afterAll(async () => {
@@ -126,7 +119,7 @@ describe('spans_by_trace projection (migration 010)', () => {
       ['s3', 'cache'],
     ]);
     // A part written after the migration has the projection from its insert.
-    await insert([span(A, 's4', 's3', 'queue', t0 + 30n * MS)]);
+    await insert('spans_v1', [span(A, 's4', 's3', 'queue', t0 + 30n * MS)]);
     const mixed = granules(await plan());
     expect(mixed.projection).toBe(1);
     expect(mixed.table).toBeGreaterThan(0);
@@ -159,7 +152,9 @@ describe('spans_by_trace projection (migration 010)', () => {
 
     // The opt-out: reads stay whole, from the table's order, within the trace's days only.
     await ch.command({ query: 'SYSTEM START MERGES spans_v1' });
-    await insert([span(randomBytes(16).toString('hex'), 'old', '', 'api', t0 - 3n * 86_400_000n * MS)]);
+    await insert('spans_v1', [
+      span(randomBytes(16).toString('hex'), 'old', '', 'api', t0 - 3n * 86_400_000n * MS),
+    ]);
     await ch.command({ query: 'ALTER TABLE spans_v1 DROP PROJECTION spans_by_trace' });
     const dropped = await plan();
     expect(granules(dropped)).toEqual({ projection: 0, table: 4 });
@@ -184,7 +179,7 @@ describe('spans_by_trace projection (migration 010)', () => {
       ev('s2', 'tool.result', t0 + 12n * MS, { n: 2 }),
       ev('', 'llm.call', t0 + 1n * MS, { n: 1 }),
     ])
-      await ch.insert({ table: 'agent_events_v1', values: [e], format: 'JSONEachRow' });
+      await insert('agent_events_v1', [e]);
     const record: TraceRow = {
       org_id: org,
       env: 'live',
@@ -197,7 +192,7 @@ describe('spans_by_trace projection (migration 010)', () => {
       input: JSON.stringify({ q: 'Lisbon' }),
       ingested_at: formatClickHouseNs(t0),
     };
-    await ch.insert({ table: 'traces_v1', values: [record], format: 'JSONEachRow' });
+    await insert('traces_v1', [record]);
     const done: CompletionRow = {
       org_id: org,
       env: 'live',
@@ -209,7 +204,7 @@ describe('spans_by_trace projection (migration 010)', () => {
       attributes: { retries: '2' },
       received_at: formatClickHouseNs(t0 + 41n * MS),
     };
-    await ch.insert({ table: 'trace_completions_v1', values: [done], format: 'JSONEachRow' });
+    await insert('trace_completions_v1', [done]);
 
     const trace = await getTrace(ch, scope);
     expect(trace?.events).toEqual([

@@ -91,7 +91,8 @@ interface TraceSideRow {
   completions: ['completed' | 'errored', string | null, string, string, Record<string, string>][];
 }
 
-interface SpanRow {
+/** A span as the trace read returns it (times as text); not the stored row of rows.ts. */
+interface SpanReadRow {
   span_id: string;
   parent_span_id: string;
   name: string;
@@ -147,7 +148,7 @@ export async function getTrace(
   // any read of a trace still being written.
   const [[side], spanRows] = await Promise.all([
     rows<TraceSideRow>(ch, TRACE_SIDE_SQL, params, scope.signal),
-    rows<SpanRow>(ch, traceSpansSql(window), ranged, scope.signal),
+    rows<SpanReadRow>(ch, traceSpansSql(window), ranged, scope.signal),
   ]);
   if (!side || side.idx[0] === '0') return null;
   const [, rangeStart, rangeEnd] = side.idx;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseClient, createClickHouse } from './client.js';
 import { migrate, readMigrations } from './migrate.js';
 import type { CompletionRow, SpanRow, TraceRow } from './rows.js';
-import { stackClickHouseUrl } from './test-support.js';
+import { stackClickHouseUrl, storedSpan } from './test-support.js';
 import { listTraceSummaries, type TraceSummary } from './trace-summary-reader.js';
 
 /**
@@ -31,24 +31,7 @@ const span = (
   service: string,
   status: string,
   at: bigint,
-): SpanRow => ({
-  org_id: org,
-  env: 'live',
-  trace_id,
-  span_id,
-  parent_span_id: parent,
-  service,
-  name: `op ${span_id}`,
-  kind: 'internal',
-  start_time: formatClickHouseNs(at),
-  end_time: formatClickHouseNs(at + 5n * MS),
-  duration_ns: (5n * MS).toString(),
-  status,
-  status_message: '',
-  attributes: {},
-  resource: {},
-  events: '[]',
-});
+): SpanRow => storedSpan({ org_id: org, trace_id, span_id, parent, service, status, at });
 
 const record = (name: string, agent_id: string, at: bigint): TraceRow => ({
   org_id: org,
