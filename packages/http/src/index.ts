@@ -3,7 +3,7 @@ export { createHttpApp, type HttpAppOptions, parseTrustProxy, type ReadinessChec
 export { asyncRoute } from './async-route.js';
 export { counterTotal } from './counter-total.js';
 export { errorMiddleware, notFoundHandler, sendError, statusFor } from './errors.js';
-export { type JsonBodyOptions, jsonBody } from './json-body.js';
+export { type JsonBodyOptions, jsonBody, jsonBytesBody } from './json-body.js';
 export { authFailureRateLimit, perKeyRateLimit, type RateLimitOptions } from './rate-limit.js';
 export { connectRedis } from './redis.js';
 export { requestIdOf } from './request-id.js';

@@ -15,6 +15,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { Counter, Histogram } from 'prom-client';
 import type { AcceptedTraces } from './domain/accepted-traces.js';
+import type { BatchDecoder } from './domain/decode-pool.js';
 import { inflightBytesGuard } from './domain/inflight-guard.js';
 import type { LivePublisher } from './domain/live-publisher.js';
 import { registerPostBatch } from './routes/post-batch.js';
@@ -50,6 +51,8 @@ export interface IngestDeps {
   isDraining: () => boolean;
   /** Agents' live streams (GET /v1/agents/:id/live on query); absent: nothing is published. */
   live?: LivePublisher;
+  /** Where batch bodies are parsed, validated and encoded; absent: on the request thread. */
+  decoder?: BatchDecoder;
 }
 
 export type { AuthContext };

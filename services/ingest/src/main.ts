@@ -7,6 +7,7 @@ import { connectClickHouse, describeNode, rateTracker, startHeartbeat } from '@m
 import { ingestMetrics } from './app.js';
 import { loadConfig } from './config.js';
 import { RedisAcceptedTraces } from './domain/accepted-traces.js';
+import { ThreadDecoder } from './domain/decode-pool.js';
 import { LivePublisher, RedisLiveSink } from './domain/live-publisher.js';
 import { startIngest } from './service.js';
 
@@ -29,6 +30,8 @@ Configuration is read from the environment:
   MESH_TRACE_RATE_LIMIT_PER_MINUTE, MESH_TRACE_AUTH_FAILURES_PER_MINUTE, MESH_TRACE_MAX_INFLIGHT_BYTES,
   MESH_TRACE_NODE_ID, MESH_TRACE_CLUSTER (collector node identity), MESH_TRACE_PRODUCE_TIMEOUT_MS, MESH_TRACE_ACCEPTED_TTL_SECONDS, MESH_TRACE_BOOTSTRAP_KEY, LOG_LEVEL
   MESH_TRACE_LIVE_ENABLED (true), MESH_TRACE_LIVE_RETENTION_SECONDS (600): agents' live streams in Redis
+  MESH_TRACE_INGEST_DECODE_THREADS   threads that parse, validate and encode batches beside the request
+                         thread (default: one per core beyond the first, at most 2; 0: none)
 `;
 
 runMain('ingest', HELP, async () => {
@@ -72,6 +75,9 @@ runMain('ingest', HELP, async () => {
     onDrainChange: (draining) => logger.warn({ draining }, 'node_drain_changed'),
     log: logger,
   });
+  const threads = cfg.MESH_TRACE_INGEST_DECODE_THREADS;
+  const decoder = threads > 0 ? await ThreadDecoder.start(threads) : undefined;
+  logger.info({ decode_threads: threads }, 'ingest_decoders_started');
   const svc = await startIngest(
     {
       cfg: {
@@ -92,12 +98,14 @@ runMain('ingest', HELP, async () => {
       producer: bus.producer(),
       redis,
       metrics,
+      decoder,
     },
     { host: cfg.MESH_TRACE_INGEST_HOST, port: cfg.MESH_TRACE_INGEST_PORT },
     { drainedByOperator: heartbeat.draining, trustProxy: cfg.MESH_TRACE_TRUST_PROXY },
   );
   onSignals(async () => {
     await svc.stop();
+    await decoder?.close();
     await live?.flush();
     await heartbeat.stop();
     await bus.stop();

@@ -1,14 +1,8 @@
 import type { AuthContext } from '@mesh-trace/auth';
 import { BaseError, type ErrorDetail, ValidationError } from '@mesh-trace/errors';
-import {
-  type Batch,
-  type BatchLimits,
-  encodeTraceMessages,
-  nowNs,
-  parseBatch,
-  type SpanInput,
-} from '@mesh-trace/schema';
+import { type Batch, type BatchLimits, nowNs, parseBatch, type SpanInput } from '@mesh-trace/schema';
 import type { IngestDeps } from '../app.js';
+import { type PreparedBatch, prepareBatch } from './prepared-batch.js';
 import { assertOwnTraces, rememberAccepted } from './remember-accepted.js';
 
 /**
@@ -16,18 +10,27 @@ import { assertOwnTraces, rememberAccepted } from './remember-accepted.js';
  * caller answers 2xx only after the queue acknowledged every record), accepted-trace store, live
  * stream, metrics.
  */
-export async function acceptBatch(deps: IngestDeps, auth: AuthContext, batch: Batch): Promise<void> {
-  if (auth.agent_id) await assertOwnTraces(deps, auth, batch);
-  const records = encodeTraceMessages(batch, auth, nowNs());
+export async function acceptPrepared(
+  deps: IngestDeps,
+  auth: AuthContext,
+  prepared: PreparedBatch,
+): Promise<void> {
+  if (auth.agent_id) await assertOwnTraces(deps, auth, prepared);
   const endTimer = deps.metrics.produceSeconds.startTimer();
-  await deps.producer.send(deps.cfg.topic, records);
+  await deps.producer.send(deps.cfg.topic, prepared.records);
   endTimer();
-  deps.metrics.batchItems.observe(batch.traces.length + batch.spans.length + batch.events.length);
-  await rememberAccepted(deps, auth, batch);
-  deps.live?.publishBatch(auth, batch);
-  deps.metrics.accepted.inc({ kind: 'spans' }, batch.spans.length);
-  deps.metrics.accepted.inc({ kind: 'traces' }, batch.traces.length);
-  deps.metrics.accepted.inc({ kind: 'events' }, batch.events.length);
+  const { traces, spans, events } = prepared.counts;
+  deps.metrics.batchItems.observe(traces + spans + events);
+  await rememberAccepted(deps, auth, prepared);
+  deps.live?.publishBatch(auth, prepared);
+  deps.metrics.accepted.inc({ kind: 'spans' }, spans);
+  deps.metrics.accepted.inc({ kind: 'traces' }, traces);
+  deps.metrics.accepted.inc({ kind: 'events' }, events);
+}
+
+/** acceptPrepared for a batch validated on this thread (the span APIs). */
+export async function acceptBatch(deps: IngestDeps, auth: AuthContext, batch: Batch): Promise<void> {
+  await acceptPrepared(deps, auth, { ...prepareBatch(batch, auth, nowNs()), batch });
 }
 
 /** A span in the batch-API shape (not yet validated) and where it came from in the request. */

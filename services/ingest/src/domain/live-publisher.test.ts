@@ -1,16 +1,24 @@
 import { createLogger } from '@mesh-trace/config';
 import { Registry } from '@mesh-trace/http';
-import { type LiveEntryInput, parseBatch, type Tenant } from '@mesh-trace/schema';
+import { type Batch, type LiveEntryInput, nowNs, parseBatch, type Tenant } from '@mesh-trace/schema';
 import { describe, expect, it } from 'vitest';
 import { MemoryAcceptedTraces } from './accepted-traces.js';
 import { LivePublisher, type LiveSink } from './live-publisher.js';
+import { type PreparedBatch, prepareBatch } from './prepared-batch.js';
 
 const tenant: Tenant = { org_id: 'o1', env: 'live' };
 const T1 = 'a'.repeat(32);
 const T2 = 'b'.repeat(32);
 const T3 = 'c'.repeat(32);
 const iso = new Date().toISOString();
-const batch = (body: unknown) => parseBatch(body, { maxItems: 10_000, retentionNs: 86_400_000_000_000n });
+const parse = (body: unknown) => parseBatch(body, { maxItems: 10_000, retentionNs: 86_400_000_000_000n });
+/** As a decode thread hands a batch over: queue records only, the live publisher reads them back. */
+const batch = (body: unknown): PreparedBatch => prepareBatch(parse(body), tenant, nowNs());
+/** As the span APIs hand a batch over: the validated items ride along. */
+const withItems = (body: unknown): PreparedBatch => {
+  const items: Batch = parse(body);
+  return { ...prepareBatch(items, tenant, nowNs()), batch: items };
+};
 let spanSeq = 0;
 const span = (trace: string, name: string) => ({
   trace_id: trace,
@@ -56,31 +64,50 @@ function setup(maxQueuedItems?: number) {
 }
 
 describe('LivePublisher', () => {
-  it("routes spans to their trace's agent (same batch or remembered), in order, and skips agent-less traces", async () => {
-    const { sink, accepted, live } = setup();
-    await accepted.remember(tenant, new Map([[T2, 'agent-b']]));
-    live.publishBatch(
-      tenant,
-      batch({
-        traces: [{ trace_id: T1, name: 'run', agent_id: 'agent-a', start_time: iso }],
-        spans: [span(T1, 'first'), span(T2, 'second'), span(T3, 'nobody')],
-        events: [{ trace_id: T1, type: 'tool.call', timestamp: iso, data: { big: 'x'.repeat(10_000) } }],
-      }),
-    );
-    live.publishCompletion(tenant, T1, 'agent-a', { status: 'completed', attributes: {} }, 1n);
-    await live.flush();
-    expect(sink.entries.map((e) => `${e.agent_id}:${e.type}`)).toEqual([
-      'agent-a:trace.started',
-      'agent-a:span',
-      'agent-b:span',
-      'agent-a:event',
-      'agent-a:trace.completed',
-    ]);
-    expect(JSON.parse(sink.entries[3]?.data ?? '{}')).toMatchObject({
-      type: 'tool.call',
-      data_truncated: true,
-    });
-  });
+  it.each([
+    ['queue records', batch],
+    ['validated items', withItems],
+  ])(
+    "routes spans to their trace's agent (same batch or remembered), in order, and skips agent-less traces (from %s)",
+    async (_form, prepare) => {
+      const { sink, accepted, live } = setup();
+      await accepted.remember(tenant, new Map([[T2, 'agent-b']]));
+      live.publishBatch(
+        tenant,
+        prepare({
+          traces: [{ trace_id: T1, name: 'run', agent_id: 'agent-a', start_time: iso }],
+          spans: [span(T1, 'first'), span(T2, 'second'), span(T3, 'nobody')],
+          events: [{ trace_id: T1, type: 'tool.call', timestamp: iso, data: { big: 'x'.repeat(10_000) } }],
+        }),
+      );
+      live.publishCompletion(tenant, T1, 'agent-a', { status: 'completed', attributes: {} }, 1n);
+      await live.flush();
+      expect(sink.entries.map((e) => `${e.agent_id}:${e.type}`)).toEqual([
+        'agent-a:trace.started',
+        'agent-a:span',
+        'agent-b:span',
+        'agent-a:event',
+        'agent-a:trace.completed',
+      ]);
+      expect(JSON.parse(sink.entries[1]?.data ?? '{}')).toEqual({
+        trace_id: T1,
+        span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+        parent_span_id: null,
+        name: 'first',
+        service: 's',
+        kind: 'internal',
+        start_time: `${iso.slice(0, 23)}000000Z`,
+        end_time: `${iso.slice(0, 23)}000000Z`,
+        duration_ms: 0,
+        status: 'unset',
+        attributes: {},
+      });
+      expect(JSON.parse(sink.entries[3]?.data ?? '{}')).toMatchObject({
+        type: 'tool.call',
+        data_truncated: true,
+      });
+    },
+  );
 
   it('gives every item of an agent-bound key to its agent', async () => {
     const { sink, live } = setup();

@@ -1,7 +1,6 @@
 import type { Logger } from '@mesh-trace/config';
 import type { Registry } from '@mesh-trace/http';
 import {
-  type Batch,
   type CompleteInput,
   formatIsoNs,
   LIVE_MAX_DATA_BYTES,
@@ -13,6 +12,7 @@ import {
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import type { AcceptedTraces } from './accepted-traces.js';
+import { itemsOfRecords, type PreparedBatch } from './prepared-batch.js';
 
 /**
  * Where live events go: a Redis stream per (org, env, agent) in the split deployment, the query
@@ -56,7 +56,7 @@ export class RedisLiveSink implements LiveSink {
 }
 
 type Job =
-  | { kind: 'batch'; tenant: Tenant; batch: Batch; items: number }
+  | { kind: 'batch'; tenant: Tenant; batch: PreparedBatch; items: number }
   | { kind: 'complete'; tenant: Tenant; traceId: string; owner: string; body: CompleteInput; endNs: bigint };
 
 export interface LivePublisherOptions {
@@ -98,8 +98,8 @@ export class LivePublisher {
     });
   }
 
-  publishBatch(tenant: Tenant, batch: Batch): void {
-    const items = batch.traces.length + batch.spans.length + batch.events.length;
+  publishBatch(tenant: Tenant, batch: PreparedBatch): void {
+    const items = batch.counts.traces + batch.counts.spans + batch.counts.events;
     this.enqueue({ kind: 'batch', tenant, batch, items }, items);
   }
 
@@ -191,11 +191,14 @@ export class LivePublisher {
     // owner of its items first, as when each batch was looked up alone; the round's map (other queued
     // batches, then Redis) answers for the rest.
     const bound = job.tenant.agent_id;
-    const own = new Map<string, string>();
-    if (!bound) for (const t of job.batch.traces) if (t.agent_id) own.set(t.trace_id, t.agent_id);
-    const ownerOf = (traceId: string) => bound ?? own.get(traceId) ?? owners.get(traceId);
+    const named = job.batch.traceAgents;
+    const ownerOf = (traceId: string) => bound ?? (named.get(traceId) || owners.get(traceId));
+    const live = new Set([...named.keys()].filter((id) => ownerOf(id)));
+    if (live.size === 0) return [];
+    // Items decoded on a decode thread travel as queue records only: read back those of live traces.
+    const batch = job.batch.batch ?? itemsOfRecords(job.batch.records, live);
     const out: LiveEntryInput[] = [];
-    for (const t of job.batch.traces) {
+    for (const t of batch.traces) {
       const agent = ownerOf(t.trace_id);
       if (!agent) continue;
       out.push(
@@ -210,7 +213,7 @@ export class LivePublisher {
         }),
       );
     }
-    for (const s of job.batch.spans) {
+    for (const s of batch.spans) {
       const agent = ownerOf(s.trace_id);
       if (!agent) continue;
       out.push(
@@ -230,7 +233,7 @@ export class LivePublisher {
         }),
       );
     }
-    for (const e of job.batch.events) {
+    for (const e of batch.events) {
       const agent = ownerOf(e.trace_id);
       if (!agent) continue;
       out.push(
@@ -253,7 +256,7 @@ export class LivePublisher {
    * by at most one lookup.
    */
   private async ownersOf(jobs: Job[]): Promise<Map<string, Map<string, string>>> {
-    const byTenant = new Map<string, { tenant: Tenant; batches: Batch[] }>();
+    const byTenant = new Map<string, { tenant: Tenant; batches: PreparedBatch[] }>();
     for (const job of jobs) {
       if (job.kind !== 'batch' || job.tenant.agent_id) continue;
       const k = tenantKey(job.tenant);
@@ -268,12 +271,10 @@ export class LivePublisher {
         out.set(k, owners);
         const ids = new Set<string>();
         for (const batch of batches) {
-          for (const t of batch.traces) {
-            ids.add(t.trace_id);
-            if (t.agent_id) owners.set(t.trace_id, t.agent_id);
+          for (const [id, agent] of batch.traceAgents) {
+            ids.add(id);
+            if (agent) owners.set(id, agent);
           }
-          for (const s of batch.spans) ids.add(s.trace_id);
-          for (const e of batch.events) ids.add(e.trace_id);
         }
         const unknown = [...ids].filter((id) => !owners.has(id));
         if (unknown.length === 0) return;

@@ -1,26 +1,31 @@
 import { ForbiddenError } from '@mesh-trace/errors';
-import { jsonBody, requestIdOf } from '@mesh-trace/http';
-import { parseBatch } from '@mesh-trace/schema';
+import { jsonBytesBody, requestIdOf } from '@mesh-trace/http';
 import type { Express, RequestHandler } from 'express';
 import type { IngestDeps } from '../app.js';
-import { acceptBatch } from '../domain/accept-batch.js';
+import { acceptPrepared } from '../domain/accept-batch.js';
+import { inlineDecoder } from '../domain/decode-pool.js';
 
 /** POST /v1/traces/batch — 202 only after the queue acknowledged every record (API.md §5). */
 export function registerPostBatch(app: Express, deps: IngestDeps, guards: RequestHandler[]): void {
-  const retentionNs = BigInt(deps.cfg.retentionDays) * 86_400_000_000_000n;
+  const limits = {
+    maxItems: deps.cfg.maxBatchItems,
+    retentionNs: BigInt(deps.cfg.retentionDays) * 86_400_000_000_000n,
+  };
+  const decoder = deps.decoder ?? inlineDecoder;
   app.post(
     '/v1/traces/batch',
     ...guards,
-    ...jsonBody({ limitBytes: deps.cfg.maxBodyBytes }),
+    ...jsonBytesBody({ limitBytes: deps.cfg.maxBodyBytes }),
     async (req, res) => {
       const auth = req.auth;
       if (!auth) throw new ForbiddenError('not authenticated');
-      const batch = parseBatch(req.body, { maxItems: deps.cfg.maxBatchItems, retentionNs });
-      await acceptBatch(deps, auth, batch);
-      res.status(202).json({
-        accepted: { traces: batch.traces.length, spans: batch.spans.length, events: batch.events.length },
-        request_id: requestIdOf(req),
-      });
+      const body: unknown = req.body;
+      // The bytes may move to a decode thread: nothing reads req.body after this.
+      req.body = undefined;
+      const prepared = await decoder.decode(body instanceof Uint8Array ? body : undefined, auth, limits);
+      await acceptPrepared(deps, auth, prepared);
+      const { traces, spans, events } = prepared.counts;
+      res.status(202).json({ accepted: { traces, spans, events }, request_id: requestIdOf(req) });
     },
   );
 }

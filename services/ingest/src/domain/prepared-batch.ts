@@ -1,0 +1,130 @@
+import { BaseError } from '@mesh-trace/errors';
+import {
+  type Batch,
+  type BatchLimits,
+  type BusRecord,
+  encodeTraceMessages,
+  nowNs,
+  parseBatch,
+  type Tenant,
+  type TraceMessage,
+} from '@mesh-trace/schema';
+
+/**
+ * A validated batch ready to produce: its queue records (one or more per trace, keyed by trace id)
+ * and what the accept path needs to know of it without the items themselves. It is what a decode
+ * thread hands back to the request thread, so it holds no BigInt-laden item objects.
+ */
+export interface PreparedBatch {
+  records: BusRecord[];
+  counts: { traces: number; spans: number; events: number };
+  /**
+   * Every trace id in the batch, mapped to the agent its trace records name ('' when none does; the
+   * last naming wins): the accepted-trace store, agent-bound keys and live streams read owners here.
+   */
+  traceAgents: Map<string, string>;
+  /** Every agent id a trace record names (an agent-bound key may name only its own). */
+  namedAgents: string[];
+  /** The validated items, when at hand on this thread; live publishing otherwise reads the records. */
+  batch?: Batch;
+}
+
+/** Encodes a validated batch for the queue and summarises it (the one path of every ingest API). */
+export function prepareBatch(batch: Batch, tenant: Tenant, receivedAtNs: bigint): PreparedBatch {
+  const traceAgents = new Map<string, string>();
+  const named = new Set<string>();
+  for (const t of batch.traces) {
+    if (t.agent_id) named.add(t.agent_id);
+    if (!traceAgents.has(t.trace_id) || t.agent_id) traceAgents.set(t.trace_id, t.agent_id ?? '');
+  }
+  for (const s of batch.spans) if (!traceAgents.has(s.trace_id)) traceAgents.set(s.trace_id, '');
+  for (const e of batch.events) if (!traceAgents.has(e.trace_id)) traceAgents.set(e.trace_id, '');
+  return {
+    records: encodeTraceMessages(batch, tenant, receivedAtNs),
+    counts: { traces: batch.traces.length, spans: batch.spans.length, events: batch.events.length },
+    traceAgents,
+    namedAgents: [...named],
+  };
+}
+
+/**
+ * POST /v1/traces/batch from the request's bytes (already inflated, within the size limit) to
+ * queue records: JSON parse, validation (400 / 422 as API.md §2), encoding. The CPU-heavy part of
+ * ingest, run on a decode thread (decode-pool.ts) or inline.
+ */
+export function decodeBatchBody(
+  body: Uint8Array | undefined,
+  tenant: Tenant,
+  limits: BatchLimits,
+): PreparedBatch {
+  let json: unknown;
+  if (body !== undefined) {
+    // As body-parser's JSON reader: UTF-8 (a byte-order mark is dropped), an empty body is {}.
+    const text = new TextDecoder().decode(body);
+    if (text.length === 0) json = {};
+    else {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new BaseError('invalid_json', 'Malformed JSON body');
+      }
+    }
+  }
+  const now = limits.now ?? nowNs();
+  return prepareBatch(parseBatch(json, { ...limits, now }), tenant, now);
+}
+
+/**
+ * The items of the records whose trace is in `traceIds`, as the batch they were encoded from held
+ * them (live publishing builds its entries from these, only for traces that have a live reader).
+ */
+export function itemsOfRecords(records: BusRecord[], traceIds: Set<string>): Batch {
+  const out: Batch = { traces: [], spans: [], events: [] };
+  for (const r of records) {
+    if (!traceIds.has(r.key)) continue;
+    const m = JSON.parse(r.value.toString('utf8')) as TraceMessage;
+    const trace_id = m.trace_id;
+    for (const t of m.traces) {
+      out.traces.push({
+        trace_id,
+        name: t.name,
+        service: t.service,
+        agent_id: t.agent_id,
+        start_time: BigInt(t.start_time),
+        attributes: t.attributes as Batch['traces'][number]['attributes'],
+        input: t.input,
+      });
+    }
+    for (const s of m.spans) {
+      out.spans.push({
+        trace_id,
+        span_id: s.span_id,
+        parent_span_id: s.parent_span_id,
+        name: s.name,
+        service: s.service,
+        kind: s.kind as Batch['spans'][number]['kind'],
+        start_time: BigInt(s.start_time),
+        end_time: BigInt(s.end_time),
+        status: s.status as Batch['spans'][number]['status'],
+        status_message: s.status_message,
+        attributes: s.attributes as Batch['spans'][number]['attributes'],
+        resource: s.resource as Batch['spans'][number]['resource'],
+        events: s.events.map((e) => ({
+          name: e.name,
+          time: BigInt(e.time),
+          attributes: e.attributes as Batch['spans'][number]['attributes'],
+        })),
+      });
+    }
+    for (const e of m.events) {
+      out.events.push({
+        trace_id,
+        span_id: e.span_id,
+        type: e.type,
+        timestamp: BigInt(e.timestamp),
+        data: e.data,
+      });
+    }
+  }
+  return out;
+}
