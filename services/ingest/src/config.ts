@@ -1,7 +1,6 @@
 import { envBool, envInt, KAFKA_SECURITY_ENV, loadConfig as parse, sharedEnv } from '@mesh-trace/config';
 import { parseTrustProxy } from '@mesh-trace/http';
 import { z } from 'zod';
-import { defaultDecodeThreads } from './domain/decode-pool.js';
 
 const schema = z.object({
   ...sharedEnv(
@@ -47,9 +46,12 @@ const schema = z.object({
     "agents' live streams: how far back Last-Event-ID can resume",
   ),
   MESH_TRACE_LIVE_ENABLED: envBool(true).describe("publish accepted data to agents' live streams"),
-  MESH_TRACE_INGEST_DECODE_THREADS: envInt(defaultDecodeThreads(), 0, 16).describe(
-    'threads that parse, validate and encode batch bodies beside the request thread (0: on the request thread); default one per core beyond the first, at most 2',
-  ),
+  // Unset: decided at start from the machine's cores (defaultDecodeThreads).
+  MESH_TRACE_INGEST_DECODE_THREADS: envInt(0, 0, 16)
+    .optional()
+    .describe(
+      'threads that parse, validate and encode batch bodies beside the request thread (0: on the request thread); unset: one per core beyond the first, at most 2',
+    ),
 });
 
 /** The schema (exported for the generated configuration reference). */

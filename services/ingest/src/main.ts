@@ -7,7 +7,7 @@ import { connectClickHouse, describeNode, rateTracker, startHeartbeat } from '@m
 import { ingestMetrics } from './app.js';
 import { loadConfig } from './config.js';
 import { RedisAcceptedTraces } from './domain/accepted-traces.js';
-import { ThreadDecoder } from './domain/decode-pool.js';
+import { defaultDecodeThreads, ThreadDecoder } from './domain/decode-pool.js';
 import { LivePublisher, RedisLiveSink } from './domain/live-publisher.js';
 import { startIngest } from './service.js';
 
@@ -75,7 +75,7 @@ runMain('ingest', HELP, async () => {
     onDrainChange: (draining) => logger.warn({ draining }, 'node_drain_changed'),
     log: logger,
   });
-  const threads = cfg.MESH_TRACE_INGEST_DECODE_THREADS;
+  const threads = cfg.MESH_TRACE_INGEST_DECODE_THREADS ?? defaultDecodeThreads();
   const decoder = threads > 0 ? await ThreadDecoder.start(threads) : undefined;
   logger.info({ decode_threads: threads }, 'ingest_decoders_started');
   const svc = await startIngest(
