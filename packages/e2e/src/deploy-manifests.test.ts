@@ -33,6 +33,8 @@ const OPTIONAL_UNSET = new Set([
   'MESH_TRACE_ALERTER_ID',
   'MESH_TRACE_SMTP_USER',
   'MESH_TRACE_SMTP_PASSWORD',
+  // Unset: one decode thread per core beyond the first (at most 2), decided at start.
+  'MESH_TRACE_INGEST_DECODE_THREADS',
   // Kafka TLS/SASL: off unless the brokers need it (the compose Kafka is internal and plaintext).
   'KAFKA_SSL_CA_FILE',
   'KAFKA_SASL_MECHANISM',

@@ -290,6 +290,13 @@ const CASES: BadCase[] = [
     code: 'unsupported_media_type',
   },
   {
+    name: 'JSON in another charset than UTF-8',
+    body: Buffer.from(spans(span()), 'latin1'),
+    headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
     name: 'form body',
     body: 'a=1',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -370,10 +377,11 @@ describe('ingest rejects bad input with the documented status and body', () => {
   it('stays up and stores a good batch sent after all of them', async () => {
     expect((await fetch(`${ingestUrl}/healthz`)).status).toBe(200);
     const sample = sampleBatch();
+    // UTF-8 named in the header, with a byte-order mark, as some clients send it.
     const res = await fetch(`${ingestUrl}/v1/traces/batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify(sample.body),
+      headers: { 'content-type': 'application/json; charset=UTF-8', authorization: `Bearer ${key}` },
+      body: `\uFEFF${JSON.stringify(sample.body)}`,
     });
     expect(res.status).toBe(202);
     await waitFor('good trace stored', async () => {
