@@ -290,9 +290,10 @@ const CASES: BadCase[] = [
     code: 'unsupported_media_type',
   },
   {
-    name: 'JSON in another charset than UTF-8',
-    body: Buffer.from(spans(span()), 'latin1'),
-    headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+    // JSON exchanged between systems is UTF-8 (RFC 8259 §8.1); UTF-16 was read before 2026-12-03.
+    name: 'JSON in UTF-16',
+    body: Buffer.from(spans(span()), 'utf16le'),
+    headers: { 'content-type': 'application/json; charset=utf-16le' },
     status: 415,
     code: 'unsupported_media_type',
   },

@@ -1,10 +1,11 @@
 export { Registry } from 'prom-client';
 export { createHttpApp, type HttpAppOptions, parseTrustProxy, type ReadinessCheck } from './app.js';
 export { asyncRoute } from './async-route.js';
+export { authFailureRateLimit } from './auth-failure-limit.js';
 export { counterTotal } from './counter-total.js';
 export { errorMiddleware, notFoundHandler, sendError, statusFor } from './errors.js';
 export { type JsonBodyOptions, jsonBody, jsonBytesBody } from './json-body.js';
-export { authFailureRateLimit, perKeyRateLimit, type RateLimitOptions } from './rate-limit.js';
+export { perKeyRateLimit, type RateLimitOptions } from './rate-limit.js';
 export { connectRedis } from './redis.js';
 export { requestIdOf } from './request-id.js';
 export { type HttpServerHandle, listen } from './server.js';

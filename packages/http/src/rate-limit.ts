@@ -113,7 +113,7 @@ function setLegacyHeaders(req: Request, res: Response): void {
   res.setHeader('X-RateLimit-Reset', String(secondsUntil(info.resetTime)));
 }
 
-function sharedStore(opts: RateLimitOptions, prefix: string, fallbacks: Counter | undefined): Store {
+export function sharedStore(opts: RateLimitOptions, prefix: string, fallbacks: Counter | undefined): Store {
   if (!opts.redis) return new MemoryStore();
   const redis = opts.redis;
   return new FallbackStore(
@@ -133,7 +133,7 @@ function sharedStore(opts: RateLimitOptions, prefix: string, fallbacks: Counter 
 }
 
 const fallbackCounters = new WeakMap<Registry, Counter>();
-function fallbackCounter(registry: Registry | undefined): Counter | undefined {
+export function fallbackCounter(registry: Registry | undefined): Counter | undefined {
   if (!registry) return undefined;
   let c = fallbackCounters.get(registry);
   if (!c) {
@@ -174,61 +174,5 @@ export function perKeyRateLimit(opts: RateLimitOptions): RequestHandler {
       setLegacyHeaders(req, res);
       next(err);
     });
-  };
-}
-
-/**
- * In front of key verification: each client address may fail authentication `defaultLimit` times
- * per window (default 60/min), so guessing keys is throttled. Only failures (401) are counted, in the
- * shared store: a request that authenticates costs no round trip, however many a client keeps in
- * flight. Once an address's failures reach the limit this process answers its requests 429 until
- * the window resets; another replica learns it at its next failure from that address, so an address
- * gets at most one more attempt per replica. Behind a proxy, every client shares the proxy's address
- * unless `trust proxy` is set.
- */
-export function authFailureRateLimit(opts: RateLimitOptions): RequestHandler {
-  const windowMs = opts.windowMs ?? 60_000;
-  const limit = opts.defaultLimit;
-  const store = sharedStore(opts, opts.prefix ?? 'mt:rl:authfail:', fallbackCounter(opts.registry));
-  // The stores read only windowMs of express-rate-limit's options.
-  void Promise.resolve(store.init?.({ windowMs } as Options)).catch(() => {});
-  /** Addresses at their limit → when their window resets (ms). */
-  const blocked = new Map<string, number>();
-  const count = (key: string) => {
-    Promise.resolve()
-      .then(() => store.increment(key))
-      .then(
-        ({ totalHits, resetTime }) => {
-          if (totalHits < limit) return;
-          if (blocked.size >= 100_000) {
-            const now = Date.now();
-            for (const [k, until] of blocked) if (until <= now) blocked.delete(k);
-            if (blocked.size >= 100_000) blocked.clear();
-          }
-          blocked.set(key, resetTime?.getTime() ?? Date.now() + windowMs);
-        },
-        // FallbackStore counts in process when Redis fails; an error here is not the request's.
-        () => {},
-      );
-  };
-  return (req, res, next) => {
-    const key = `ip:${ipKeyGenerator(req.ip ?? '')}`;
-    const until = blocked.get(key);
-    if (until !== undefined) {
-      const wait = until - Date.now();
-      if (wait > 0) {
-        next(
-          new BaseError('rate_limited', 'Rate limit exceeded', {
-            retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)),
-          }),
-        );
-        return;
-      }
-      blocked.delete(key);
-    }
-    res.once('finish', () => {
-      if (res.statusCode === 401) count(key);
-    });
-    next();
   };
 }

@@ -118,10 +118,12 @@ export function createIngestApp(
     next();
   });
   const limitOpts = { redis: deps.redis, registry: deps.registry, log: deps.logger };
+  const authFailures = authFailureRateLimit({ ...limitOpts, defaultLimit: deps.cfg.authFailuresPerMinute });
   const guards = [
     inflightBytesGuard(deps.cfg.maxInflightBytes, deps.cfg.maxBodyBytes),
-    authFailureRateLimit({ ...limitOpts, defaultLimit: deps.cfg.authFailuresPerMinute }),
+    authFailures.guard,
     requireAuth(deps.auth, 'ingest'),
+    authFailures.verified,
     perKeyRateLimit({
       defaultLimit: deps.cfg.rateLimitPerMinute,
       redis: deps.redis,

@@ -17,7 +17,7 @@ const tenant: Tenant = { org_id: 'org-1', env: 'live', agent_id: 'agent-7' };
 const iso = new Date(Date.now() - 1_000).toISOString();
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 const batchBody = (traces: number, spansPerTrace: number, tag = 'op') => ({
-  traces: [{ trace_id: hex(1, 32), name: 'run', start_time: iso }],
+  traces: [{ trace_id: hex(1, 32), name: 'run', agent_id: 'agent-x', start_time: iso }],
   spans: Array.from({ length: traces * spansPerTrace }, (_, i) => ({
     trace_id: hex(1 + (i % traces), 32),
     span_id: hex(i + 1, 16),
@@ -50,7 +50,8 @@ describe('ThreadDecoder', () => {
     expect(threaded.records.every((r) => Buffer.isBuffer(r.value))).toBe(true);
     expect(threaded.counts).toEqual({ traces: 1, spans: 105, events: 0 });
     expect(threaded.traceAgents).toEqual(inline.traceAgents);
-    expect(threaded.namedAgents).toEqual([]);
+    expect(threaded.namedAgents).toEqual(['agent-x']);
+    expect(threaded.order).toEqual(inline.order);
   });
 
   it('answers each of many concurrent requests with its own batch', async () => {

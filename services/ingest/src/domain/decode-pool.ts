@@ -42,6 +42,7 @@ export type DecodeReply =
       counts: PreparedBatch['counts'];
       traceAgents: Map<string, string>;
       namedAgents: string[];
+      order: PreparedBatch['order'];
     }
   | {
       id: number;
@@ -114,7 +115,12 @@ export class ThreadDecoder implements BatchDecoder {
     };
     return new Promise<PreparedBatch>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage(msg, transfer);
+      try {
+        thread.worker.postMessage(msg, transfer);
+      } catch (err) {
+        thread.pending.delete(id);
+        reject(err as Error);
+      }
     });
   }
 
@@ -126,7 +132,13 @@ export class ThreadDecoder implements BatchDecoder {
   private pick(): Thread {
     let best: Thread | undefined;
     for (let i = 0; i < this.threads.length; i++) {
-      const t = this.threads[i] ?? this.spawn(i).thread;
+      let t = this.threads[i];
+      if (!t) {
+        const replaced = this.spawn(i);
+        // A replacement that cannot start fails the requests sent to it; nobody else awaits it.
+        replaced.ready.catch(() => {});
+        t = replaced.thread;
+      }
       if (!best || t.pending.size < best.pending.size) best = t;
     }
     if (!best) throw new Error('no decode thread');
@@ -174,7 +186,13 @@ function preparedOf(r: Extract<DecodeReply, { ok: true }>): PreparedBatch {
     offset += size;
     return { key, value };
   });
-  return { records, counts: r.counts, traceAgents: r.traceAgents, namedAgents: r.namedAgents };
+  return {
+    records,
+    counts: r.counts,
+    traceAgents: r.traceAgents,
+    namedAgents: r.namedAgents,
+    order: r.order,
+  };
 }
 
 function errorOf(e: Extract<DecodeReply, { ok: false }>['error']): Error {

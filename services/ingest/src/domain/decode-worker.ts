@@ -30,6 +30,7 @@ port.on('message', (req: DecodeRequest) => {
       counts: p.counts,
       traceAgents: p.traceAgents,
       namedAgents: p.namedAgents,
+      order: p.order,
     };
   } catch (err) {
     reply = {

@@ -76,18 +76,20 @@ describe('LivePublisher', () => {
         tenant,
         prepare({
           traces: [{ trace_id: T1, name: 'run', agent_id: 'agent-a', start_time: iso }],
-          spans: [span(T1, 'first'), span(T2, 'second'), span(T3, 'nobody')],
+          spans: [span(T1, 'first'), span(T2, 'second'), span(T3, 'nobody'), span(T1, 'third')],
           events: [{ trace_id: T1, type: 'tool.call', timestamp: iso, data: { big: 'x'.repeat(10_000) } }],
         }),
       );
       live.publishCompletion(tenant, T1, 'agent-a', { status: 'completed', attributes: {} }, 1n);
       await live.flush();
-      expect(sink.entries.map((e) => `${e.agent_id}:${e.type}`)).toEqual([
-        'agent-a:trace.started',
-        'agent-a:span',
-        'agent-b:span',
-        'agent-a:event',
-        'agent-a:trace.completed',
+      // The batch's order, though a trace's items travel together in its queue records.
+      expect(sink.entries.map((e) => `${e.agent_id}:${e.type}:${JSON.parse(e.data).name ?? ''}`)).toEqual([
+        'agent-a:trace.started:run',
+        'agent-a:span:first',
+        'agent-b:span:second',
+        'agent-a:span:third',
+        'agent-a:event:',
+        'agent-a:trace.completed:',
       ]);
       expect(JSON.parse(sink.entries[1]?.data ?? '{}')).toEqual({
         trace_id: T1,
@@ -102,7 +104,7 @@ describe('LivePublisher', () => {
         status: 'unset',
         attributes: {},
       });
-      expect(JSON.parse(sink.entries[3]?.data ?? '{}')).toMatchObject({
+      expect(JSON.parse(sink.entries[4]?.data ?? '{}')).toMatchObject({
         type: 'tool.call',
         data_truncated: true,
       });

@@ -195,8 +195,9 @@ export class LivePublisher {
     const ownerOf = (traceId: string) => bound ?? (named.get(traceId) || owners.get(traceId));
     const live = new Set([...named.keys()].filter((id) => ownerOf(id)));
     if (live.size === 0) return [];
-    // Items decoded on a decode thread travel as queue records only: read back those of live traces.
-    const batch = job.batch.batch ?? itemsOfRecords(job.batch.records, live);
+    // A batch decoded from its request body travels as queue records only: the items of traces with an
+    // owner are read back from them (JSON.parse on this thread, the cost of live publishing).
+    const batch = job.batch.batch ?? itemsOfRecords(job.batch.records, live, job.batch.order);
     const out: LiveEntryInput[] = [];
     for (const t of batch.traces) {
       const agent = ownerOf(t.trace_id);

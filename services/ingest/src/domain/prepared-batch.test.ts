@@ -28,12 +28,13 @@ const body = {
   spans: [
     span(T1, '1', { attributes: { 'llm.tokens': 12, tags: ['x', 'y'] }, resource: { host: 'h1' } }),
     span(T3, '2', {
-      parent_span_id: '0000000000000001',
+      parent_span_id: '0000000000000003',
       kind: 'client',
       status: 'error',
       status_message: 'boom',
       events: [{ name: 'retry', time: at, attributes: { n: 2 } }],
     }),
+    span(T1, '3', { parent_span_id: '0000000000000001' }),
   ],
   events: [{ trace_id: T3, span_id: '0000000000000002', type: 'tool.call', timestamp: at, data: { a: 1 } }],
 };
@@ -53,7 +54,7 @@ describe('decodeBatchBody', () => {
   it('gives the records encodeTraceMessages gives for the parsed batch, and what the accept path reads', () => {
     const p = decodeBatchBody(bytes(body), tenant, limits);
     expect(p.records).toEqual(encodeTraceMessages(parseBatch(body, limits), tenant, NOW));
-    expect(p.counts).toEqual({ traces: 3, spans: 2, events: 1 });
+    expect(p.counts).toEqual({ traces: 3, spans: 3, events: 1 });
     // The last trace record naming an agent wins; traces only spans or events name map to ''.
     expect([...p.traceAgents]).toEqual([
       [T1, 'agent-a'],
@@ -61,6 +62,7 @@ describe('decodeBatchBody', () => {
       [T3, ''],
     ]);
     expect(p.namedAgents).toEqual(['agent-a', 'agent-b']);
+    expect(p.order).toEqual({ traces: [T1, T1, T2], spans: [T1, T3, T1], events: [T3] });
     expect(p.batch).toBeUndefined();
   });
 
@@ -94,13 +96,14 @@ describe('decodeBatchBody', () => {
 });
 
 describe('itemsOfRecords', () => {
-  it('reads back the validated items of the chosen traces, and only those', () => {
+  it("reads back the validated items of the chosen traces, and only those, in the batch's order", () => {
     const batch = parseBatch(body, limits);
-    const { records } = prepareBatch(batch, tenant, NOW);
+    const { records, order } = prepareBatch(batch, tenant, NOW);
     // Records carry a root span's absent parent as null.
     const spans = batch.spans.map((s) => ({ ...s, parent_span_id: s.parent_span_id ?? null }));
-    expect(itemsOfRecords(records, new Set([T1, T2, T3]))).toEqual({ ...batch, spans });
-    const onlyT3 = itemsOfRecords(records, new Set([T3]));
+    // The records hold T1's two spans together; the batch has T3's between them.
+    expect(itemsOfRecords(records, new Set([T1, T2, T3]), order)).toEqual({ ...batch, spans });
+    const onlyT3 = itemsOfRecords(records, new Set([T3]), order);
     expect(onlyT3).toEqual({
       traces: [],
       spans: spans.filter((s) => s.trace_id === T3),

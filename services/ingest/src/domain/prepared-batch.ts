@@ -6,9 +6,12 @@ import {
   encodeTraceMessages,
   nowNs,
   parseBatch,
+  type SpanInput,
   type Tenant,
   type TraceMessage,
 } from '@mesh-trace/schema';
+
+type Attributes = SpanInput['attributes'];
 
 /**
  * A validated batch ready to produce: its queue records (one or more per trace, keyed by trace id)
@@ -25,6 +28,8 @@ export interface PreparedBatch {
   traceAgents: Map<string, string>;
   /** Every agent id a trace record names (an agent-bound key may name only its own). */
   namedAgents: string[];
+  /** The trace id of each item, in the batch's order (records group items by trace). */
+  order: ItemOrder;
   /** The validated items, when at hand on this thread; live publishing otherwise reads the records. */
   batch?: Batch;
 }
@@ -44,6 +49,11 @@ export function prepareBatch(batch: Batch, tenant: Tenant, receivedAtNs: bigint)
     counts: { traces: batch.traces.length, spans: batch.spans.length, events: batch.events.length },
     traceAgents,
     namedAgents: [...named],
+    order: {
+      traces: batch.traces.map((t) => t.trace_id),
+      spans: batch.spans.map((x) => x.trace_id),
+      events: batch.events.map((e) => e.trace_id),
+    },
   };
 }
 
@@ -74,50 +84,66 @@ export function decodeBatchBody(
   return prepareBatch(parseBatch(json, { ...limits, now }), tenant, now);
 }
 
+export interface ItemOrder {
+  traces: string[];
+  spans: string[];
+  events: string[];
+}
+
 /**
  * The items of the records whose trace is in `traceIds`, as the batch they were encoded from held
- * them (live publishing builds its entries from these, only for traces that have a live reader).
+ * them, in its order (live publishing builds its entries from these, for traces that have an owner).
  */
-export function itemsOfRecords(records: BusRecord[], traceIds: Set<string>): Batch {
-  const out: Batch = { traces: [], spans: [], events: [] };
+export function itemsOfRecords(records: BusRecord[], traceIds: Set<string>, order: ItemOrder): Batch {
+  const traces = new Map<string, Batch['traces']>();
+  const spans = new Map<string, Batch['spans']>();
+  const events = new Map<string, Batch['events']>();
+  const queue = <T>(m: Map<string, T[]>, id: string): T[] => {
+    let q = m.get(id);
+    if (!q) {
+      q = [];
+      m.set(id, q);
+    }
+    return q;
+  };
   for (const r of records) {
     if (!traceIds.has(r.key)) continue;
     const m = JSON.parse(r.value.toString('utf8')) as TraceMessage;
     const trace_id = m.trace_id;
     for (const t of m.traces) {
-      out.traces.push({
+      queue(traces, trace_id).push({
         trace_id,
         name: t.name,
         service: t.service,
         agent_id: t.agent_id,
         start_time: BigInt(t.start_time),
-        attributes: t.attributes as Batch['traces'][number]['attributes'],
+        attributes: t.attributes as Attributes,
         input: t.input,
       });
     }
     for (const s of m.spans) {
-      out.spans.push({
+      queue(spans, trace_id).push({
         trace_id,
         span_id: s.span_id,
         parent_span_id: s.parent_span_id,
         name: s.name,
         service: s.service,
-        kind: s.kind as Batch['spans'][number]['kind'],
+        kind: s.kind as SpanInput['kind'],
         start_time: BigInt(s.start_time),
         end_time: BigInt(s.end_time),
-        status: s.status as Batch['spans'][number]['status'],
+        status: s.status as SpanInput['status'],
         status_message: s.status_message,
-        attributes: s.attributes as Batch['spans'][number]['attributes'],
-        resource: s.resource as Batch['spans'][number]['resource'],
+        attributes: s.attributes as Attributes,
+        resource: s.resource as Attributes,
         events: s.events.map((e) => ({
           name: e.name,
           time: BigInt(e.time),
-          attributes: e.attributes as Batch['spans'][number]['attributes'],
+          attributes: e.attributes as Attributes,
         })),
       });
     }
     for (const e of m.events) {
-      out.events.push({
+      queue(events, trace_id).push({
         trace_id,
         span_id: e.span_id,
         type: e.type,
@@ -126,5 +152,24 @@ export function itemsOfRecords(records: BusRecord[], traceIds: Set<string>): Bat
       });
     }
   }
-  return out;
+  // A trace's items sit in its records in the batch's order: take them back in the order of the batch.
+  const inOrder = <T>(m: Map<string, T[]>, ids: string[]): T[] => {
+    const out: T[] = [];
+    const next = new Map<string, number>();
+    for (const id of ids) {
+      const q = m.get(id);
+      if (!q) continue;
+      const i = next.get(id) ?? 0;
+      const item = q[i];
+      if (item === undefined) continue;
+      next.set(id, i + 1);
+      out.push(item);
+    }
+    return out;
+  };
+  return {
+    traces: inOrder(traces, order.traces),
+    spans: inOrder(spans, order.spans),
+    events: inOrder(events, order.events),
+  };
 }
