@@ -52,6 +52,12 @@ describe('ThreadDecoder', () => {
     expect(threaded.traceAgents).toEqual(inline.traceAgents);
     expect(threaded.namedAgents).toEqual(['agent-x']);
     expect(threaded.order).toEqual(inline.order);
+    expect(threaded.liveEntries).toBeUndefined();
+    const withLive = await pool.decode(encode(body), tenant, limits, { liveEntries: true });
+    expect(withLive.liveEntries).toEqual(
+      decodeBatchBody(encode(body), tenant, limits, { liveEntries: true }).liveEntries,
+    );
+    expect(withLive.liveEntries).toHaveLength(106);
   });
 
   it('answers each of many concurrent requests with its own batch', async () => {

@@ -2,18 +2,23 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BaseError, type ErrorCode, type ErrorDetail } from '@mesh-trace/errors';
 import type { BatchLimits, Tenant } from '@mesh-trace/schema';
-import { decodeBatchBody, type PreparedBatch } from './prepared-batch.js';
+import { decodeBatchBody, type PreparedBatch, type PrepareOptions } from './prepared-batch.js';
 
 /** Turns a batch request's bytes into queue records: on decode threads, or on the request thread. */
 export interface BatchDecoder {
   /** Rejects with the request's 4xx (BaseError) when the body is not a valid batch. */
-  decode(body: Uint8Array | undefined, tenant: Tenant, limits: BatchLimits): Promise<PreparedBatch>;
+  decode(
+    body: Uint8Array | undefined,
+    tenant: Tenant,
+    limits: BatchLimits,
+    opts?: PrepareOptions,
+  ): Promise<PreparedBatch>;
   close(): Promise<void>;
 }
 
 /** Decoding on the request thread (the all-in-one, and `MESH_TRACE_INGEST_DECODE_THREADS=0`). */
 export const inlineDecoder: BatchDecoder = {
-  decode: async (body, tenant, limits) => decodeBatchBody(body, tenant, limits),
+  decode: async (body, tenant, limits, opts) => decodeBatchBody(body, tenant, limits, opts),
   close: async () => {},
 };
 
@@ -28,6 +33,7 @@ export interface DecodeRequest {
   body: Uint8Array | undefined;
   tenant: Tenant;
   limits: BatchLimits;
+  opts: PrepareOptions;
 }
 
 /** What comes back: the records' values as one transferred buffer, or the error to answer with. */
@@ -43,6 +49,7 @@ export type DecodeReply =
       traceAgents: Map<string, string>;
       namedAgents: string[];
       order: PreparedBatch['order'];
+      liveEntries?: PreparedBatch['liveEntries'];
     }
   | {
       id: number;
@@ -95,7 +102,12 @@ export class ThreadDecoder implements BatchDecoder {
     return this.threads.length;
   }
 
-  decode(body: Uint8Array | undefined, tenant: Tenant, limits: BatchLimits): Promise<PreparedBatch> {
+  decode(
+    body: Uint8Array | undefined,
+    tenant: Tenant,
+    limits: BatchLimits,
+    opts: PrepareOptions = {},
+  ): Promise<PreparedBatch> {
     if (this.closing) return Promise.reject(new Error('decode threads are closed'));
     const thread = this.pick();
     const id = this.nextId++;
@@ -112,6 +124,7 @@ export class ThreadDecoder implements BatchDecoder {
       body: bytes,
       tenant: { org_id: tenant.org_id, env: tenant.env, agent_id: tenant.agent_id },
       limits,
+      opts,
     };
     return new Promise<PreparedBatch>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
@@ -186,13 +199,8 @@ function preparedOf(r: Extract<DecodeReply, { ok: true }>): PreparedBatch {
     offset += size;
     return { key, value };
   });
-  return {
-    records,
-    counts: r.counts,
-    traceAgents: r.traceAgents,
-    namedAgents: r.namedAgents,
-    order: r.order,
-  };
+  const { counts, traceAgents, namedAgents, order, liveEntries } = r;
+  return { records, counts, traceAgents, namedAgents, order, ...(liveEntries ? { liveEntries } : {}) };
 }
 
 function errorOf(e: Extract<DecodeReply, { ok: false }>['error']): Error {

@@ -11,7 +11,7 @@ port.on('message', (req: DecodeRequest) => {
   let reply: DecodeReply;
   const transfer: ArrayBuffer[] = [];
   try {
-    const p = decodeBatchBody(req.body, req.tenant, req.limits);
+    const p = decodeBatchBody(req.body, req.tenant, req.limits, req.opts);
     // One buffer of its own for every record's value, moved (not copied) to the request thread.
     const sizes = p.records.map((r) => r.value.length);
     const bytes = new Uint8Array(sizes.reduce((n, s) => n + s, 0));
@@ -31,6 +31,7 @@ port.on('message', (req: DecodeRequest) => {
       traceAgents: p.traceAgents,
       namedAgents: p.namedAgents,
       order: p.order,
+      liveEntries: p.liveEntries,
     };
   } catch (err) {
     reply = {

@@ -118,6 +118,24 @@ describe('LivePublisher', () => {
     expect(sink.entries.map((e) => e.agent_id)).toEqual(['bound']);
   });
 
+  it('publishes the entries a decode thread built as it would have built them itself', async () => {
+    const body = {
+      traces: [{ trace_id: T1, name: 'run', agent_id: 'agent-a', start_time: iso, input: { q: 1 } }],
+      spans: [span(T1, 'one'), span(T2, 'two'), span(T1, 'three')],
+      events: [{ trace_id: T2, type: 'tool.call', timestamp: iso, data: { a: 1 } }],
+    };
+    const bound = { ...tenant, agent_id: 'bound' };
+    const published = async (prepared: PreparedBatch) => {
+      const { sink, live } = setup();
+      live.publishBatch(bound, prepared);
+      await live.flush();
+      return sink.entries;
+    };
+    const built = prepareBatch(parse(body), bound, nowNs(), { liveEntries: true });
+    expect(built.liveEntries).toHaveLength(5);
+    expect(await published(built)).toEqual(await published(prepareBatch(parse(body), bound, nowNs())));
+  });
+
   it('looks owners up once per key for all batches queued meanwhile, and keeps their order', async () => {
     const { sink, accepted, live } = setup();
     await accepted.remember(tenant, new Map([[T2, 'agent-b']]));

@@ -3,15 +3,14 @@ import type { Registry } from '@mesh-trace/http';
 import {
   type CompleteInput,
   formatIsoNs,
-  LIVE_MAX_DATA_BYTES,
   type LiveEntryInput,
-  type LiveEventType,
   liveStreamKey,
   type Tenant,
 } from '@mesh-trace/schema';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import type { AcceptedTraces } from './accepted-traces.js';
+import { entry, liveEntriesOf } from './live-entries.js';
 import { itemsOfRecords, type PreparedBatch } from './prepared-batch.js';
 
 /**
@@ -190,6 +189,8 @@ export class LivePublisher {
     // An agent-bound key owns everything it sends. Otherwise a batch's own trace records name the
     // owner of its items first, as when each batch was looked up alone; the round's map (other queued
     // batches, then Redis) answers for the rest.
+    // Every trace's owner was known where the batch was decoded: its entries were built there.
+    if (job.batch.liveEntries) return job.batch.liveEntries;
     const bound = job.tenant.agent_id;
     const named = job.batch.traceAgents;
     const ownerOf = (traceId: string) => bound ?? (named.get(traceId) || owners.get(traceId));
@@ -198,56 +199,7 @@ export class LivePublisher {
     // A batch decoded from its request body travels as queue records only: the items of traces with an
     // owner are read back from them (JSON.parse on this thread, the cost of live publishing).
     const batch = job.batch.batch ?? itemsOfRecords(job.batch.records, live, job.batch.order);
-    const out: LiveEntryInput[] = [];
-    for (const t of batch.traces) {
-      const agent = ownerOf(t.trace_id);
-      if (!agent) continue;
-      out.push(
-        entry(agent, 'trace.started', {
-          trace_id: t.trace_id,
-          agent_id: agent,
-          name: t.name,
-          service: t.service ?? null,
-          start_time: formatIsoNs(t.start_time),
-          ...small('attributes', t.attributes),
-          ...small('input', t.input),
-        }),
-      );
-    }
-    for (const s of batch.spans) {
-      const agent = ownerOf(s.trace_id);
-      if (!agent) continue;
-      out.push(
-        entry(agent, 'span', {
-          trace_id: s.trace_id,
-          span_id: s.span_id,
-          parent_span_id: s.parent_span_id ?? null,
-          name: s.name,
-          service: s.service,
-          kind: s.kind,
-          start_time: formatIsoNs(s.start_time),
-          end_time: formatIsoNs(s.end_time),
-          duration_ms: Number(s.end_time - s.start_time) / 1e6,
-          status: s.status,
-          ...(s.status_message ? { status_message: s.status_message.slice(0, 1024) } : {}),
-          ...small('attributes', s.attributes),
-        }),
-      );
-    }
-    for (const e of batch.events) {
-      const agent = ownerOf(e.trace_id);
-      if (!agent) continue;
-      out.push(
-        entry(agent, 'event', {
-          trace_id: e.trace_id,
-          span_id: e.span_id ?? null,
-          type: e.type,
-          timestamp: formatIsoNs(e.timestamp),
-          ...small('data', e.data),
-        }),
-      );
-    }
-    return out;
+    return liveEntriesOf(batch, ownerOf);
   }
 
   /**
@@ -289,15 +241,3 @@ export class LivePublisher {
 }
 
 const tenantKey = (t: Tenant) => `${t.org_id}\n${t.env}`;
-
-function entry(agentId: string, type: LiveEventType, data: Record<string, unknown>): LiveEntryInput {
-  return { agent_id: agentId, type, data: JSON.stringify(data) };
-}
-
-/** Payloads ride along only when small; a live view links to the stored trace for the rest. */
-function small(field: string, value: unknown): Record<string, unknown> {
-  if (value === undefined) return {};
-  const text = JSON.stringify(value);
-  if (text === undefined) return {};
-  return text.length <= LIVE_MAX_DATA_BYTES ? { [field]: value } : { [`${field}_truncated`]: true };
-}

@@ -95,6 +95,42 @@ describe('decodeBatchBody', () => {
   });
 });
 
+describe('prepareBatch live entries', () => {
+  const batch = parseBatch(body, limits);
+  it("builds them for an agent-bound key: every item is its agent's, in the batch's order", () => {
+    const p = prepareBatch(batch, { ...tenant, agent_id: 'bound' }, NOW, { liveEntries: true });
+    expect(p.liveEntries?.map((e) => `${e.agent_id}:${e.type}`)).toEqual([
+      'bound:trace.started',
+      'bound:trace.started',
+      'bound:trace.started',
+      'bound:span',
+      'bound:span',
+      'bound:span',
+      'bound:event',
+    ]);
+    expect(p.liveEntries?.map((e) => JSON.parse(e.data).span_id).slice(3, 6)).toEqual([
+      '0000000000000001',
+      '0000000000000002',
+      '0000000000000003',
+    ]);
+  });
+
+  it('builds them when trace records name an owner for every trace, and not otherwise', () => {
+    const named = { ...body, spans: body.spans.filter((s) => s.trace_id !== T3), events: [] };
+    const p = prepareBatch(parseBatch(named, limits), tenant, NOW, { liveEntries: true });
+    expect(p.liveEntries?.map((e) => e.agent_id)).toEqual([
+      'agent-a',
+      'agent-a',
+      'agent-b',
+      'agent-a',
+      'agent-a',
+    ]);
+    // T3 has no trace record here: its owner may be remembered from an earlier batch (Redis).
+    expect(prepareBatch(batch, tenant, NOW, { liveEntries: true }).liveEntries).toBeUndefined();
+    expect(prepareBatch(batch, { ...tenant, agent_id: 'bound' }, NOW).liveEntries).toBeUndefined();
+  });
+});
+
 describe('itemsOfRecords', () => {
   it("reads back the validated items of the chosen traces, and only those, in the batch's order", () => {
     const batch = parseBatch(body, limits);

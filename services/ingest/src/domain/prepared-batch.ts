@@ -4,12 +4,15 @@ import {
   type BatchLimits,
   type BusRecord,
   encodeTraceMessages,
+  type LiveEntryInput,
   nowNs,
   parseBatch,
   type SpanInput,
   type Tenant,
   type TraceMessage,
 } from '@mesh-trace/schema';
+
+import { liveEntriesOf } from './live-entries.js';
 
 type Attributes = SpanInput['attributes'];
 
@@ -30,12 +33,27 @@ export interface PreparedBatch {
   namedAgents: string[];
   /** The trace id of each item, in the batch's order (records group items by trace). */
   order: ItemOrder;
+  /**
+   * The batch's live-stream entries, built where it was decoded when asked for and when every trace
+   * in it has an owner known from the batch itself (an agent-bound key, or trace records naming one).
+   */
+  liveEntries?: LiveEntryInput[];
   /** The validated items, when at hand on this thread; live publishing otherwise reads the records. */
   batch?: Batch;
 }
 
+export interface PrepareOptions {
+  /** Build the live-stream entries too, when every owner is known from the batch (see PreparedBatch). */
+  liveEntries?: boolean;
+}
+
 /** Encodes a validated batch for the queue and summarises it (the one path of every ingest API). */
-export function prepareBatch(batch: Batch, tenant: Tenant, receivedAtNs: bigint): PreparedBatch {
+export function prepareBatch(
+  batch: Batch,
+  tenant: Tenant,
+  receivedAtNs: bigint,
+  opts: PrepareOptions = {},
+): PreparedBatch {
   const traceAgents = new Map<string, string>();
   const named = new Set<string>();
   for (const t of batch.traces) {
@@ -44,7 +62,11 @@ export function prepareBatch(batch: Batch, tenant: Tenant, receivedAtNs: bigint)
   }
   for (const s of batch.spans) if (!traceAgents.has(s.trace_id)) traceAgents.set(s.trace_id, '');
   for (const e of batch.events) if (!traceAgents.has(e.trace_id)) traceAgents.set(e.trace_id, '');
+  const bound = tenant.agent_id;
+  const ownerOf = (traceId: string) => bound ?? traceAgents.get(traceId);
+  const owned = opts.liveEntries === true && [...traceAgents.keys()].every((id) => ownerOf(id));
   return {
+    ...(owned ? { liveEntries: liveEntriesOf(batch, ownerOf) } : {}),
     records: encodeTraceMessages(batch, tenant, receivedAtNs),
     counts: { traces: batch.traces.length, spans: batch.spans.length, events: batch.events.length },
     traceAgents,
@@ -66,6 +88,7 @@ export function decodeBatchBody(
   body: Uint8Array | undefined,
   tenant: Tenant,
   limits: BatchLimits,
+  opts: PrepareOptions = {},
 ): PreparedBatch {
   let json: unknown;
   if (body !== undefined) {
@@ -81,7 +104,7 @@ export function decodeBatchBody(
     }
   }
   const now = limits.now ?? nowNs();
-  return prepareBatch(parseBatch(json, { ...limits, now }), tenant, now);
+  return prepareBatch(parseBatch(json, { ...limits, now }), tenant, now, opts);
 }
 
 export interface ItemOrder {

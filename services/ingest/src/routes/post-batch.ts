@@ -22,7 +22,8 @@ export function registerPostBatch(app: Express, deps: IngestDeps, guards: Reques
       const body: unknown = req.body;
       // The bytes may move to a decode thread: nothing reads req.body after this.
       req.body = undefined;
-      const prepared = await decoder.decode(body instanceof Uint8Array ? body : undefined, auth, limits);
+      const bytes = body instanceof Uint8Array ? body : undefined;
+      const prepared = await decoder.decode(bytes, auth, limits, { liveEntries: deps.live !== undefined });
       await acceptPrepared(deps, auth, prepared);
       const { traces, spans, events } = prepared.counts;
       res.status(202).json({ accepted: { traces, spans, events }, request_id: requestIdOf(req) });
