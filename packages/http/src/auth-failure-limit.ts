@@ -24,9 +24,11 @@ type Tracked = Request & { [VERIFYING]?: () => void };
  * In front of key verification: each client address may fail authentication `defaultLimit` times
  * per window (default 60/min), so guessing keys is throttled. Counted are failures (401), in the
  * shared store, plus the distinct keys an address has being verified at this moment: a burst of
- * guesses sent at once is capped like guesses sent one by one, while any number of requests in
- * flight with one key (or with keys already verified) is never throttled, and a request that
- * authenticates costs no round trip to Redis.
+ * distinct guesses sent at once is capped like guesses sent one by one, while any number of requests
+ * in flight with one key (or with keys already verified) is never throttled, and a request that
+ * authenticates costs no round trip to Redis. More distinct keys being verified at one moment than
+ * the limit allows (many clients behind one address, all missing the key cache at once) get 429 with
+ * Retry-After: 1.
  *
  * `guard` goes before authentication and `verified` right after it. An address at its limit gets 429
  * until the window resets. Each replica learns the shared count at its own next failure from that
@@ -57,11 +59,13 @@ export function authFailureRateLimit(opts: RateLimitOptions): {
     }
     return s;
   };
+  // Full: forget addresses with nothing left to count, then the oldest down to 90% (so the scan is
+  // paid once per 10% of the cap, not once per new address).
   const forgetIdle = (now: number) => {
     for (const [a, s] of states)
       if (s.pending.size === 0 && (s.failures === 0 || s.resetAt <= now)) states.delete(a);
     for (const a of states.keys()) {
-      if (states.size < MAX_ADDRESSES) break;
+      if (states.size < MAX_ADDRESSES * 0.9) break;
       states.delete(a);
     }
   };
@@ -91,7 +95,8 @@ export function authFailureRateLimit(opts: RateLimitOptions): {
     const distinct = s.pending.size + (s.pending.has(key) ? 0 : 1);
     if (s.failures + distinct > limit) {
       settle(address, s);
-      const wait = s.resetAt > now ? s.resetAt - now : windowMs;
+      // At the limit: until the window resets. Only keys in flight: as soon as one is verified.
+      const wait = s.failures >= limit && s.resetAt > now ? s.resetAt - now : 1_000;
       next(
         new BaseError('rate_limited', 'Rate limit exceeded', {
           retryAfterSeconds: Math.max(1, Math.ceil(wait / 1000)),

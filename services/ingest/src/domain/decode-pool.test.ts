@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -133,6 +133,30 @@ describe('ThreadDecoder', () => {
       await expect(d.decode(encode(batchBody(1, 1)), tenant, limits)).rejects.toThrow(/exited with code 3/);
     } finally {
       await d.close();
+    }
+  });
+
+  it('fails the requests sent to a replacement thread that cannot load, without crashing', async () => {
+    const marker = join(tmpdir(), `mesh-trace-loaded-once-${process.pid}`);
+    const once = join(tmpdir(), `mesh-trace-once-worker-${process.pid}.mjs`);
+    writeFileSync(
+      once,
+      "import { parentPort } from 'node:worker_threads';\nimport { existsSync, writeFileSync } from 'node:fs';\n" +
+        `const marker = ${JSON.stringify(marker)};\n` +
+        "if (existsSync(marker)) throw new Error('cannot load again');\nwriteFileSync(marker, '');\n" +
+        "parentPort.postMessage({ ready: true });\nparentPort.on('message', () => process.exit(3));\n",
+    );
+    rmSync(marker, { force: true });
+    const d = await ThreadDecoder.start(1, pathToFileURL(once));
+    try {
+      await expect(d.decode(encode(batchBody(1, 1)), tenant, limits)).rejects.toThrow(/exited with code 3/);
+      // The replacement throws while loading: its requests fail, and nothing is left unhandled.
+      await expect(d.decode(encode(batchBody(1, 1)), tenant, limits)).rejects.toThrow(
+        /cannot load again|exited/,
+      );
+    } finally {
+      await d.close();
+      rmSync(marker, { force: true });
     }
   });
 
