@@ -1,9 +1,10 @@
 import type { AuthContext } from '@mesh-trace/auth';
-import { BaseError, type ErrorDetail, ValidationError } from '@mesh-trace/errors';
-import { type Batch, type BatchLimits, nowNs, parseBatch, type SpanInput } from '@mesh-trace/schema';
+import { type Batch, nowNs } from '@mesh-trace/schema';
 import type { IngestDeps } from '../app.js';
+import type { DecodedSpans } from './otlp-decode.js';
 import { type PreparedBatch, prepareBatch } from './prepared-batch.js';
 import { assertOwnTraces, rememberAccepted } from './remember-accepted.js';
+import { type CandidateSpan, type PartitionedSpans, partitionValidSpans } from './span-candidates.js';
 
 /**
  * The one accept path of every ingest API (batch, OTLP, Zipkin): ownership check, produce (the
@@ -33,82 +34,6 @@ export async function acceptBatch(deps: IngestDeps, auth: AuthContext, batch: Ba
   await acceptPrepared(deps, auth, { ...prepareBatch(batch, auth, nowNs()), batch });
 }
 
-/** A span in the batch-API shape (not yet validated) and where it came from in the request. */
-export interface CandidateSpan {
-  path: string;
-  span: unknown;
-  /** Set when mapping the span already failed: it is rejected with this reason. */
-  problem?: ErrorDetail;
-}
-
-export interface PartitionedSpans {
-  batch: Batch;
-  /** Problems of the rejected spans, paths relative to the request (at most 100). */
-  problems: ErrorDetail[];
-  rejected: number;
-}
-
-/**
- * Validates spans one by one with the batch endpoint's own rules, so the span APIs (OTLP, Zipkin)
- * can accept the valid spans of a request and report the rest. Only a request over the item limit
- * is refused as a whole.
- */
-export function partitionValidSpans(candidates: CandidateSpan[], limits: BatchLimits): PartitionedSpans {
-  if (candidates.length > limits.maxItems) {
-    throw new ValidationError(`Request has ${candidates.length} spans; the limit is ${limits.maxItems}`, [
-      { path: '', message: `at most ${limits.maxItems} spans per request` },
-    ]);
-  }
-  const empty = (): Batch => ({ traces: [], spans: [], events: [] });
-  if (candidates.length === 0) return { batch: empty(), problems: [], rejected: 0 };
-  const limitsNow = { ...limits, now: limits.now ?? nowNs() };
-  // Fast path: the whole request is valid, one validation pass.
-  if (!candidates.some((c) => c.problem)) {
-    try {
-      return {
-        batch: parseBatch({ spans: candidates.map((c) => c.span) }, limitsNow),
-        problems: [],
-        rejected: 0,
-      };
-    } catch (err) {
-      if (!(err instanceof BaseError)) throw err;
-    }
-  }
-  const spans: SpanInput[] = [];
-  const problems: ErrorDetail[] = [];
-  const seen = new Set<string>();
-  let rejected = 0;
-  const reject = (details: ErrorDetail[]) => {
-    rejected += 1;
-    for (const d of details) if (problems.length < 100) problems.push(d);
-  };
-  for (const c of candidates) {
-    if (c.problem) {
-      reject([c.problem]);
-      continue;
-    }
-    try {
-      const span = parseBatch({ spans: [c.span] }, limitsNow).spans[0];
-      if (!span) continue;
-      const key = `${span.trace_id}/${span.span_id}`;
-      if (seen.has(key)) {
-        reject([{ path: `${c.path}.span_id`, message: 'duplicate of an earlier span in this request' }]);
-        continue;
-      }
-      seen.add(key);
-      spans.push(span);
-    } catch (err) {
-      if (!(err instanceof BaseError)) throw err;
-      const details = err.details?.length ? err.details : [{ path: '', message: err.message }];
-      // parseBatch reports `spans[0].x`; the caller's path says where the span sat in its request.
-      reject(
-        details.map((d) => ({ path: `${c.path}${d.path.replace(/^spans\[0\]/, '')}`, message: d.message })),
-      );
-    }
-  }
-  return { batch: { ...empty(), spans }, problems, rejected };
-}
-
 const DAY_NS = 86_400_000_000_000n;
 
 /**
@@ -123,16 +48,27 @@ export async function acceptSpans(
   const limits = { maxItems: deps.cfg.maxBatchItems, retentionNs: BigInt(deps.cfg.retentionDays) * DAY_NS };
   const parts = partitionValidSpans(candidates, limits);
   if (parts.batch.spans.length) await acceptBatch(deps, auth, parts.batch);
-  if (parts.rejected) {
-    deps.logger.warn(
-      {
-        org_id: auth.org_id,
-        accepted: parts.batch.spans.length,
-        rejected: parts.rejected,
-        first: parts.problems[0],
-      },
-      'spans_rejected',
-    );
-  }
+  logRejected(deps, auth, parts.batch.spans.length, parts);
   return parts;
+}
+
+/** The same for spans validated and encoded on a decode thread (OTLP). */
+export async function acceptDecodedSpans(
+  deps: IngestDeps,
+  auth: AuthContext,
+  decoded: DecodedSpans,
+): Promise<void> {
+  const accepted = decoded.prepared.counts.spans;
+  if (accepted) await acceptPrepared(deps, auth, decoded.prepared);
+  logRejected(deps, auth, accepted, decoded);
+}
+
+function logRejected(
+  deps: IngestDeps,
+  auth: AuthContext,
+  accepted: number,
+  { rejected, problems }: { rejected: number; problems: PartitionedSpans['problems'] },
+): void {
+  if (!rejected) return;
+  deps.logger.warn({ org_id: auth.org_id, accepted, rejected, first: problems[0] }, 'spans_rejected');
 }

@@ -6,6 +6,8 @@ import { BaseError } from '@mesh-trace/errors';
 import type { Tenant } from '@mesh-trace/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThreadDecoder } from './decode-pool.js';
+import { decodeOtlpBody } from './otlp-decode.js';
+import { encodeOtlpRequestProtobuf } from './otlp-proto.js';
 import { decodeBatchBody } from './prepared-batch.js';
 
 // Threads run the compiled worker (`make test` builds first); the pool under test is this source.
@@ -58,6 +60,57 @@ describe('ThreadDecoder', () => {
       decodeBatchBody(encode(body), tenant, limits, { liveEntries: true }).liveEntries,
     );
     expect(withLive.liveEntries).toHaveLength(106);
+  });
+
+  it('decodes OTLP requests, protobuf and JSON, as the request thread would, valid and rejected spans', async () => {
+    const start = (NOW - 2_000_000_000n).toString();
+    const end = (NOW - 1_000_000_000n).toString();
+    const span = (id: number, over: Record<string, unknown> = {}) => ({
+      traceId: Buffer.from(hex(1, 32), 'hex'),
+      spanId: Buffer.from(hex(id, 16), 'hex'),
+      name: `op-${id}`,
+      kind: 2,
+      startTimeUnixNano: start,
+      endTimeUnixNano: end,
+      attributes: [{ key: 'n', value: { intValue: id } }],
+      ...over,
+    });
+    const request = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] },
+          scopeSpans: [{ spans: [span(1), span(2, { endTimeUnixNano: '1' }), span(3)] }],
+        },
+      ],
+    };
+    const protobuf = encodeOtlpRequestProtobuf(request);
+    const json = Buffer.from(
+      JSON.stringify(request, (k, v) =>
+        (k === 'traceId' || k === 'spanId') && v?.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v,
+      ),
+    );
+    for (const [encoding, body] of [
+      ['protobuf', protobuf],
+      ['json', json],
+    ] as const) {
+      const inline = decodeOtlpBody(body, encoding, tenant, limits);
+      const threaded = await pool.decodeOtlp(Buffer.from(body), encoding, tenant, limits);
+      expect({ received: threaded.received, rejected: threaded.rejected }).toEqual({
+        received: 3,
+        rejected: 1,
+      });
+      expect(threaded.problems).toEqual(inline.problems);
+      expect(threaded.problems[0]?.path).toMatch(/spans\[1\]/);
+      expect(threaded.prepared.counts).toEqual({ traces: 0, spans: 2, events: 0 });
+      expect(threaded.prepared.records.map((r) => r.value.toString())).toEqual(
+        inline.prepared.records.map((r) => r.value.toString()),
+      );
+    }
+    await expect(
+      pool.decodeOtlp(Buffer.from([0xff, 0xff]), 'protobuf', tenant, limits),
+    ).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
   });
 
   it('answers each of many concurrent requests with its own batch', async () => {

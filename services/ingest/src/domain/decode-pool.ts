@@ -2,9 +2,13 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BaseError, type ErrorCode, type ErrorDetail } from '@mesh-trace/errors';
 import type { BatchLimits, Tenant } from '@mesh-trace/schema';
+import { type DecodedSpans, decodeOtlpBody, type OtlpEncoding } from './otlp-decode.js';
 import { decodeBatchBody, type PreparedBatch, type PrepareOptions } from './prepared-batch.js';
 
-/** Turns a batch request's bytes into queue records: on decode threads, or on the request thread. */
+/**
+ * Turns a request's bytes into queue records (batch API and OTLP/HTTP): on decode threads, or on the
+ * request thread.
+ */
 export interface BatchDecoder {
   /** Rejects with the request's 4xx (BaseError) when the body is not a valid batch. */
   decode(
@@ -13,12 +17,22 @@ export interface BatchDecoder {
     limits: BatchLimits,
     opts?: PrepareOptions,
   ): Promise<PreparedBatch>;
+  /** An OTLP export request: its valid spans, and the rejected ones' problems. */
+  decodeOtlp(
+    body: Uint8Array,
+    encoding: OtlpEncoding,
+    tenant: Tenant,
+    limits: BatchLimits,
+    opts?: PrepareOptions,
+  ): Promise<DecodedSpans>;
   close(): Promise<void>;
 }
 
 /** Decoding on the request thread (the all-in-one, and `MESH_TRACE_INGEST_DECODE_THREADS=0`). */
 export const inlineDecoder: BatchDecoder = {
   decode: async (body, tenant, limits, opts) => decodeBatchBody(body, tenant, limits, opts),
+  decodeOtlp: async (body, encoding, tenant, limits, opts) =>
+    decodeOtlpBody(body, encoding, tenant, limits, opts),
   close: async () => {},
 };
 
@@ -30,6 +44,8 @@ export function defaultDecodeThreads(): number {
 /** What the request thread sends a decode thread. */
 export interface DecodeRequest {
   id: number;
+  /** The batch API, or OTLP/HTTP in one of its encodings. */
+  kind: 'batch' | `otlp-${OtlpEncoding}`;
   body: Uint8Array | undefined;
   tenant: Tenant;
   limits: BatchLimits;
@@ -50,6 +66,8 @@ export type DecodeReply =
       namedAgents: string[];
       order: PreparedBatch['order'];
       liveEntries?: PreparedBatch['liveEntries'];
+      /** OTLP: spans received and rejected. */
+      spans?: Omit<DecodedSpans, 'prepared'>;
     }
   | {
       id: number;
@@ -57,8 +75,10 @@ export type DecodeReply =
       error: { code: ErrorCode; message: string; details?: ErrorDetail[]; retryAfterSeconds?: number };
     };
 
+type OkReply = Extract<DecodeReply, { ok: true }>;
+
 interface Pending {
-  resolve: (p: PreparedBatch) => void;
+  resolve: (r: OkReply) => void;
   reject: (err: Error) => void;
 }
 
@@ -102,12 +122,34 @@ export class ThreadDecoder implements BatchDecoder {
     return this.threads.length;
   }
 
-  decode(
+  async decode(
     body: Uint8Array | undefined,
     tenant: Tenant,
     limits: BatchLimits,
     opts: PrepareOptions = {},
   ): Promise<PreparedBatch> {
+    return preparedOf(await this.send('batch', body, tenant, limits, opts));
+  }
+
+  async decodeOtlp(
+    body: Uint8Array,
+    encoding: OtlpEncoding,
+    tenant: Tenant,
+    limits: BatchLimits,
+    opts: PrepareOptions = {},
+  ): Promise<DecodedSpans> {
+    const reply = await this.send(`otlp-${encoding}`, body, tenant, limits, opts);
+    const spans = reply.spans ?? { received: 0, rejected: 0, problems: [] };
+    return { prepared: preparedOf(reply), ...spans };
+  }
+
+  private send(
+    kind: DecodeRequest['kind'],
+    body: Uint8Array | undefined,
+    tenant: Tenant,
+    limits: BatchLimits,
+    opts: PrepareOptions,
+  ): Promise<OkReply> {
     if (this.closing) return Promise.reject(new Error('decode threads are closed'));
     const thread = this.pick();
     const id = this.nextId++;
@@ -121,12 +163,13 @@ export class ThreadDecoder implements BatchDecoder {
     }
     const msg: DecodeRequest = {
       id,
+      kind,
       body: bytes,
       tenant: { org_id: tenant.org_id, env: tenant.env, agent_id: tenant.agent_id },
       limits,
       opts,
     };
-    return new Promise<PreparedBatch>((resolve, reject) => {
+    return new Promise<OkReply>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
       try {
         thread.worker.postMessage(msg, transfer);
@@ -182,7 +225,7 @@ export class ThreadDecoder implements BatchDecoder {
       const p = thread.pending.get(reply.id);
       if (!p) return;
       thread.pending.delete(reply.id);
-      if (reply.ok) p.resolve(preparedOf(reply));
+      if (reply.ok) p.resolve(reply);
       else p.reject(errorOf(reply.error));
     });
     worker.on('error', (err) => fail(new Error(`decode thread failed: ${err.message}`, { cause: err })));
@@ -191,7 +234,7 @@ export class ThreadDecoder implements BatchDecoder {
   }
 }
 
-function preparedOf(r: Extract<DecodeReply, { ok: true }>): PreparedBatch {
+function preparedOf(r: OkReply): PreparedBatch {
   let offset = r.bytes.byteOffset;
   const records = r.keys.map((key, i) => {
     const size = r.sizes[i] ?? 0;

@@ -1,17 +1,36 @@
-// A decode thread of ThreadDecoder (decode-pool.ts): batch bytes in, queue records out.
+// A decode thread of ThreadDecoder (decode-pool.ts): request bytes in, queue records out.
 import { parentPort } from 'node:worker_threads';
 import { BaseError } from '@mesh-trace/errors';
 import type { DecodeReply, DecodeRequest } from './decode-pool.js';
-import { decodeBatchBody } from './prepared-batch.js';
+import { decodeBatchBody, type PreparedBatch } from './prepared-batch.js';
+
+/** OTLP decoding (protobufjs and its generated root) is loaded at the first OTLP request only. */
+let otlp: Promise<typeof import('./otlp-decode.js')> | undefined;
 
 const port = parentPort;
 if (!port) throw new Error('decode-worker runs as a worker thread of ThreadDecoder');
 
-port.on('message', (req: DecodeRequest) => {
+port.on('message', async (req: DecodeRequest) => {
   let reply: DecodeReply;
   const transfer: ArrayBuffer[] = [];
   try {
-    const p = decodeBatchBody(req.body, req.tenant, req.limits, req.opts);
+    let p: PreparedBatch;
+    let spans: Extract<DecodeReply, { ok: true }>['spans'];
+    if (req.kind === 'batch') p = decodeBatchBody(req.body, req.tenant, req.limits, req.opts);
+    else {
+      otlp ??= import('./otlp-decode.js');
+      const encoding = req.kind === 'otlp-json' ? 'json' : 'protobuf';
+      const body = req.body ?? new Uint8Array();
+      const { prepared, ...rest } = (await otlp).decodeOtlpBody(
+        body,
+        encoding,
+        req.tenant,
+        req.limits,
+        req.opts,
+      );
+      p = prepared;
+      spans = rest;
+    }
     // One buffer of its own for every record's value, moved (not copied) to the request thread.
     const sizes = p.records.map((r) => r.value.length);
     const bytes = new Uint8Array(sizes.reduce((n, s) => n + s, 0));
@@ -32,6 +51,7 @@ port.on('message', (req: DecodeRequest) => {
       namedAgents: p.namedAgents,
       order: p.order,
       liveEntries: p.liveEntries,
+      spans,
     };
   } catch (err) {
     reply = {

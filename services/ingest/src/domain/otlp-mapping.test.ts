@@ -1,6 +1,5 @@
 import { BaseError, ValidationError } from '@mesh-trace/errors';
 import { describe, expect, it } from 'vitest';
-import { partitionValidSpans } from './accept-batch.js';
 import { parseOtlpJson } from './otlp-json.js';
 import { otlpToCandidates, partialSuccessMessage } from './otlp-mapping.js';
 import {
@@ -10,6 +9,7 @@ import {
   encodeOtlpResponseProtobuf,
 } from './otlp-proto.js';
 import { wrongTypeMutations } from './otlp-test-mutations.js';
+import { partitionValidSpans } from './span-candidates.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const ROOT = '00f067aa0ba902b7';

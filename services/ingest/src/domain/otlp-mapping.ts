@@ -1,6 +1,6 @@
 import { ValidationError } from '@mesh-trace/errors';
-import type { CandidateSpan } from './accept-batch.js';
 import { type AttributeMap, type AttributeValue, putAnyValue, readInt64 } from './otlp-values.js';
+import type { CandidateSpan } from './span-candidates.js';
 
 /**
  * An ExportTraceServiceRequest as protobufjs decodes it (ids as bytes, 64-bit integers as Long,

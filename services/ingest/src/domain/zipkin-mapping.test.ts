@@ -1,7 +1,7 @@
 import { BaseError, ValidationError } from '@mesh-trace/errors';
 import { describe, expect, it } from 'vitest';
-import { partitionValidSpans } from './accept-batch.js';
 import { wrongTypeMutations } from './otlp-test-mutations.js';
+import { partitionValidSpans } from './span-candidates.js';
 import { zipkinToCandidates } from './zipkin-mapping.js';
 
 const limits = { maxItems: 100, retentionNs: 7n * 86_400_000_000_000n };

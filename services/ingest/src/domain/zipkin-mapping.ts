@@ -1,6 +1,6 @@
 import { ValidationError } from '@mesh-trace/errors';
-import type { CandidateSpan } from './accept-batch.js';
 import { UNKNOWN_SERVICE } from './otlp-mapping.js';
+import type { CandidateSpan } from './span-candidates.js';
 
 /**
  * Zipkin v2 JSON spans (POST /api/v2/spans) → the batch API's span shape, the same mapping as

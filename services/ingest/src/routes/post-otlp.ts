@@ -1,10 +1,10 @@
 import { BaseError, ForbiddenError } from '@mesh-trace/errors';
 import express, { type Express, type RequestHandler } from 'express';
 import type { IngestDeps } from '../app.js';
-import { acceptSpans } from '../domain/accept-batch.js';
-import { parseOtlpJson } from '../domain/otlp-json.js';
-import { type OtlpPartialSuccess, otlpToCandidates, partialSuccessMessage } from '../domain/otlp-mapping.js';
-import { decodeOtlpProtobuf, encodeOtlpResponseProtobuf } from '../domain/otlp-proto.js';
+import { acceptDecodedSpans } from '../domain/accept-batch.js';
+import { inlineDecoder } from '../domain/decode-pool.js';
+import { type OtlpPartialSuccess, partialSuccessMessage } from '../domain/otlp-mapping.js';
+import { encodeOtlpResponseProtobuf } from '../domain/otlp-proto.js';
 
 const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
 const JSON_TYPE = 'application/json';
@@ -41,19 +41,28 @@ function otlpBody(limitBytes: number): RequestHandler[] {
  * Retry-After) use the API's JSON error body; OTLP exporters act on the status code.
  */
 export function registerPostOtlp(app: Express, deps: IngestDeps, guards: RequestHandler[]): void {
+  const limits = {
+    maxItems: deps.cfg.maxBatchItems,
+    retentionNs: BigInt(deps.cfg.retentionDays) * 86_400_000_000_000n,
+  };
+  const decoder = deps.decoder ?? inlineDecoder;
   app.post('/v1/traces', ...guards, ...otlpBody(deps.cfg.maxBodyBytes), async (req, res) => {
     const auth = req.auth;
     if (!auth) throw new ForbiddenError('not authenticated');
     const type = mediaType(req.headers['content-type']);
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const request = type === JSON_TYPE ? parseOtlpJson(body) : decodeOtlpProtobuf(body);
-    const candidates = otlpToCandidates(request);
-    const { problems, rejected } = await acceptSpans(deps, auth, candidates);
+    // The bytes may move to a decode thread: nothing reads req.body after this.
+    req.body = undefined;
+    const decoded = await decoder.decodeOtlp(body, type === JSON_TYPE ? 'json' : 'protobuf', auth, limits, {
+      liveEntries: deps.live !== undefined,
+    });
+    await acceptDecodedSpans(deps, auth, decoded);
+    const { problems, rejected, received } = decoded;
     // The spec: partial_success stays unset when everything was accepted.
     const partial: OtlpPartialSuccess | undefined = rejected
       ? {
           rejectedSpans: rejected,
-          errorMessage: partialSuccessMessage(rejected, candidates.length, problems),
+          errorMessage: partialSuccessMessage(rejected, received, problems),
         }
       : undefined;
     res.status(200);
