@@ -139,8 +139,8 @@ export class ThreadDecoder implements BatchDecoder {
     opts: PrepareOptions = {},
   ): Promise<DecodedSpans> {
     const reply = await this.send(`otlp-${encoding}`, body, tenant, limits, opts);
-    const spans = reply.spans ?? { received: 0, rejected: 0, problems: [] };
-    return { prepared: preparedOf(reply), ...spans };
+    if (!reply.spans) throw new Error('decode thread answered an OTLP request without its span counts');
+    return { prepared: preparedOf(reply), ...reply.spans };
   }
 
   private send(

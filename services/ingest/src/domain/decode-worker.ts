@@ -18,7 +18,11 @@ port.on('message', async (req: DecodeRequest) => {
     let spans: Extract<DecodeReply, { ok: true }>['spans'];
     if (req.kind === 'batch') p = decodeBatchBody(req.body, req.tenant, req.limits, req.opts);
     else {
-      otlp ??= import('./otlp-decode.js');
+      // A failed load is tried again at the next OTLP request instead of failing every one after it.
+      otlp ??= import('./otlp-decode.js').catch((err: unknown) => {
+        otlp = undefined;
+        throw err;
+      });
       const encoding = req.kind === 'otlp-json' ? 'json' : 'protobuf';
       const body = req.body ?? new Uint8Array();
       const { prepared, ...rest } = (await otlp).decodeOtlpBody(
@@ -68,7 +72,15 @@ port.on('message', async (req: DecodeRequest) => {
           : { code: 'internal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) },
     };
   }
-  port.postMessage(reply, transfer);
+  try {
+    port.postMessage(reply, transfer);
+  } catch (err) {
+    port.postMessage({
+      id: req.id,
+      ok: false,
+      error: { code: 'internal', message: `reply not sent: ${err}` },
+    });
+  }
 });
 
 port.postMessage({ ready: true } satisfies DecodeReply);

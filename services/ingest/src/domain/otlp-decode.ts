@@ -35,7 +35,8 @@ export function decodeOtlpBody(
   const now = limits.now ?? nowNs();
   const parts = partitionValidSpans(candidates, { ...limits, now });
   return {
-    prepared: prepareBatch(parts.batch, tenant, now, opts),
+    // The items ride along for live publishing when decoded inline; a decode thread does not send them.
+    prepared: { ...prepareBatch(parts.batch, tenant, now, opts), batch: parts.batch },
     received: candidates.length,
     rejected: parts.rejected,
     problems: parts.problems,

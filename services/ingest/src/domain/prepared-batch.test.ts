@@ -63,7 +63,7 @@ describe('decodeBatchBody', () => {
     ]);
     expect(p.namedAgents).toEqual(['agent-a', 'agent-b']);
     expect(p.order).toEqual({ traces: [T1, T1, T2], spans: [T1, T3, T1], events: [T3] });
-    expect(p.batch).toBeUndefined();
+    expect(p.batch).toEqual(parseBatch(body, limits));
   });
 
   it('reads a body as body-parser reads JSON: UTF-8 with or without a byte-order mark, empty as {}', () => {

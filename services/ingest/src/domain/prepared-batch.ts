@@ -104,7 +104,9 @@ export function decodeBatchBody(
     }
   }
   const now = limits.now ?? nowNs();
-  return prepareBatch(parseBatch(json, { ...limits, now }), tenant, now, opts);
+  const batch = parseBatch(json, { ...limits, now });
+  // The items ride along for live publishing when decoded inline; a decode thread does not send them.
+  return { ...prepareBatch(batch, tenant, now, opts), batch };
 }
 
 export interface ItemOrder {
