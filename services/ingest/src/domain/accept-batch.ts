@@ -1,5 +1,5 @@
 import type { AuthContext } from '@mesh-trace/auth';
-import { type Batch, nowNs } from '@mesh-trace/schema';
+import { type Batch, type BatchLimits, nowNs } from '@mesh-trace/schema';
 import type { IngestDeps } from '../app.js';
 import type { DecodedSpans } from './otlp-decode.js';
 import { type PreparedBatch, prepareBatch } from './prepared-batch.js';
@@ -36,6 +36,11 @@ export async function acceptBatch(deps: IngestDeps, auth: AuthContext, batch: Ba
 
 const DAY_NS = 86_400_000_000_000n;
 
+/** The item limit and retention window every ingest API validates against. */
+export function batchLimits(cfg: IngestDeps['cfg']): BatchLimits {
+  return { maxItems: cfg.maxBatchItems, retentionNs: BigInt(cfg.retentionDays) * DAY_NS };
+}
+
 /**
  * The span APIs' accept step: validate each span, accept the valid ones through acceptBatch, and
  * return what was rejected for the caller's response.
@@ -45,8 +50,7 @@ export async function acceptSpans(
   auth: AuthContext,
   candidates: CandidateSpan[],
 ): Promise<PartitionedSpans> {
-  const limits = { maxItems: deps.cfg.maxBatchItems, retentionNs: BigInt(deps.cfg.retentionDays) * DAY_NS };
-  const parts = partitionValidSpans(candidates, limits);
+  const parts = partitionValidSpans(candidates, batchLimits(deps.cfg));
   if (parts.batch.spans.length) await acceptBatch(deps, auth, parts.batch);
   logRejected(deps, auth, parts.batch.spans.length, parts);
   return parts;

@@ -118,10 +118,6 @@ export class ThreadDecoder implements BatchDecoder {
     return d;
   }
 
-  get size(): number {
-    return this.threads.length;
-  }
-
   async decode(
     body: Uint8Array | undefined,
     tenant: Tenant,

@@ -186,11 +186,11 @@ export class LivePublisher {
         }),
       ];
     }
+    // Every trace's owner was known where the batch was decoded: its entries were built there.
+    if (job.batch.liveEntries) return job.batch.liveEntries;
     // An agent-bound key owns everything it sends. Otherwise a batch's own trace records name the
     // owner of its items first, as when each batch was looked up alone; the round's map (other queued
     // batches, then Redis) answers for the rest.
-    // Every trace's owner was known where the batch was decoded: its entries were built there.
-    if (job.batch.liveEntries) return job.batch.liveEntries;
     const bound = job.tenant.agent_id;
     const named = job.batch.traceAgents;
     const ownerOf = (traceId: string) => bound ?? (named.get(traceId) || owners.get(traceId));

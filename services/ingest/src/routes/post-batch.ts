@@ -2,15 +2,12 @@ import { ForbiddenError } from '@mesh-trace/errors';
 import { jsonBytesBody, requestIdOf } from '@mesh-trace/http';
 import type { Express, RequestHandler } from 'express';
 import type { IngestDeps } from '../app.js';
-import { acceptPrepared } from '../domain/accept-batch.js';
+import { acceptPrepared, batchLimits } from '../domain/accept-batch.js';
 import { inlineDecoder } from '../domain/decode-pool.js';
 
 /** POST /v1/traces/batch — 202 only after the queue acknowledged every record (API.md §5). */
 export function registerPostBatch(app: Express, deps: IngestDeps, guards: RequestHandler[]): void {
-  const limits = {
-    maxItems: deps.cfg.maxBatchItems,
-    retentionNs: BigInt(deps.cfg.retentionDays) * 86_400_000_000_000n,
-  };
+  const limits = batchLimits(deps.cfg);
   const decoder = deps.decoder ?? inlineDecoder;
   app.post(
     '/v1/traces/batch',

@@ -1,7 +1,7 @@
 import { BaseError, ForbiddenError } from '@mesh-trace/errors';
 import express, { type Express, type RequestHandler } from 'express';
 import type { IngestDeps } from '../app.js';
-import { acceptDecodedSpans } from '../domain/accept-batch.js';
+import { acceptDecodedSpans, batchLimits } from '../domain/accept-batch.js';
 import { inlineDecoder } from '../domain/decode-pool.js';
 import { type OtlpPartialSuccess, partialSuccessMessage } from '../domain/otlp-mapping.js';
 import { encodeOtlpResponseProtobuf } from '../domain/otlp-proto.js';
@@ -41,10 +41,7 @@ function otlpBody(limitBytes: number): RequestHandler[] {
  * Retry-After) use the API's JSON error body; OTLP exporters act on the status code.
  */
 export function registerPostOtlp(app: Express, deps: IngestDeps, guards: RequestHandler[]): void {
-  const limits = {
-    maxItems: deps.cfg.maxBatchItems,
-    retentionNs: BigInt(deps.cfg.retentionDays) * 86_400_000_000_000n,
-  };
+  const limits = batchLimits(deps.cfg);
   const decoder = deps.decoder ?? inlineDecoder;
   app.post('/v1/traces', ...guards, ...otlpBody(deps.cfg.maxBodyBytes), async (req, res) => {
     const auth = req.auth;
